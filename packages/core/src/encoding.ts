@@ -1,0 +1,97 @@
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const encodeTable = Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The body as bytes; a string is taken as the raw text the caller received. */
+export function toBytes(body: Uint8Array | ArrayBuffer | string): Uint8Array {
+  if (typeof body === "string") return utf8Encoder.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) {
+    const view = body as ArrayBufferView;
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  }
+  throw new TypeError(
+    "taskhook: body must be a Uint8Array, an ArrayBuffer or the raw body text; got " +
+      (body === null ? "null" : typeof body),
+  );
+}
+
+export function encodeUtf8(text: string): Uint8Array<ArrayBuffer> {
+  return utf8Encoder.encode(text);
+}
+
+/** Strict UTF-8 decoding; throws a TypeError on malformed bytes. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+/** Length of standard, padded base64 for `byteLength` bytes. */
+export function base64Length(byteLength: number): number {
+  return Math.ceil(byteLength / 3) * 4;
+}
+
+/**
+ * Writes standard padded base64 of `bytes` as ASCII into `out` at `offset` and returns the
+ * offset after it. Writing bytes directly avoids building a string as large as the body.
+ */
+export function writeBase64(bytes: Uint8Array, out: Uint8Array, offset: number): number {
+  const t = encodeTable;
+  const whole = bytes.length - (bytes.length % 3);
+  let o = offset;
+  for (let i = 0; i < whole; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out[o] = t[n >>> 18] as number;
+    out[o + 1] = t[(n >>> 12) & 63] as number;
+    out[o + 2] = t[(n >>> 6) & 63] as number;
+    out[o + 3] = t[n & 63] as number;
+    o += 4;
+  }
+  const rest = bytes.length - whole;
+  if (rest > 0) {
+    const a = bytes[whole] as number;
+    const b = rest === 2 ? (bytes[whole + 1] as number) : 0;
+    out[o] = t[a >> 2] as number;
+    out[o + 1] = t[((a & 3) << 4) | (b >> 4)] as number;
+    out[o + 2] = rest === 2 ? (t[(b & 15) << 2] as number) : 61;
+    out[o + 3] = 61;
+    o += 4;
+  }
+  return o;
+}
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += (byte < 16 ? "0" : "") + byte.toString(16);
+  return hex;
+}
+
+/** Exactly 64 hex characters (either case) to 32 bytes, or `undefined` for anything else. */
+export function parseSignatureHex(text: string): Uint8Array | undefined {
+  if (text.length !== 64) return undefined;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    const hi = hexValue(text.charCodeAt(2 * i));
+    const lo = hexValue(text.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Compares two equal-length digests without an early exit. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}

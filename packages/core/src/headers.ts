@@ -1,0 +1,40 @@
+/**
+ * Any header shape a JavaScript server hands you: a Web `Headers` (or anything with a
+ * `get(name)` method), Node's `IncomingHttpHeaders` whose values may be `string[]`, or a
+ * plain record. Names are matched case-insensitively.
+ */
+export type HeadersInput =
+  | { get(name: string): string | null | undefined }
+  | Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+/** The four headers Beam sends, as it writes them. */
+export const headerNames = {
+  id: "X-Task-ID",
+  status: "X-Task-Status",
+  timestamp: "X-Task-Timestamp",
+  signature: "X-Task-Signature",
+} as const;
+
+/**
+ * Reads one header, case-insensitively. Repeated values are joined with `", "`, as
+ * `Headers` and Node do, so a header sent twice never passes a strict format check.
+ */
+export function readHeader(headers: HeadersInput, name: string): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === "function") {
+    return (headers as { get(name: string): string | null | undefined }).get(name) ?? undefined;
+  }
+  const record = headers as Record<string, unknown>;
+  const lower = name.toLowerCase();
+  let value = Object.hasOwn(record, lower) ? record[lower] : undefined;
+  if (value === undefined) {
+    for (const key of Object.keys(record)) {
+      if (key.toLowerCase() === lower) {
+        value = record[key];
+        break;
+      }
+    }
+  }
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(String).join(", ");
+  return String(value);
+}

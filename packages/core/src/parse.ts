@@ -1,0 +1,68 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { decodeUtf8 } from "./encoding.js";
+import { TaskCallbackError } from "./errors.js";
+
+const invalid = (message: string, cause?: unknown) =>
+  new TaskCallbackError("INVALID_BODY", message, cause === undefined ? undefined : { cause });
+
+/**
+ * Extracts `data` from a verified body: a form body's `data` field (JSON-decoded when it is
+ * JSON text), otherwise a JSON object's `data` field. `JSON.parse` keeps a `__proto__` key as
+ * an own, plain property, so payloads cannot reach any prototype.
+ */
+export function parseData(bytes: Uint8Array, contentType: string | undefined): unknown {
+  if (bytes.length === 0) throw invalid("The body is empty; Beam sends a JSON object with a `data` field.");
+  let text: string;
+  try {
+    text = decodeUtf8(bytes);
+  } catch (error) {
+    throw invalid("The body is not valid UTF-8.", error);
+  }
+  if (isForm(contentType)) {
+    const values = new URLSearchParams(text).getAll("data");
+    if (values.length !== 1) {
+      throw invalid(
+        values.length === 0 ? "The form body has no `data` field." : "The form body has more than one `data` field.",
+      );
+    }
+    const value = values[0] as string;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    throw invalid(`The body is not valid JSON (${(error as Error).message}).`, error);
+  }
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload) || !Object.hasOwn(payload, "data")) {
+    throw invalid('The body must be a JSON object with a `data` field, like {"data": {...}}.');
+  }
+  return (payload as { data: unknown }).data;
+}
+
+function isForm(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semicolon = contentType.indexOf(";");
+  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return type === "application/x-www-form-urlencoded";
+}
+
+/** Runs a Standard Schema over `data`, turning its issues into one readable INVALID_BODY. */
+export async function validateData<S extends StandardSchemaV1>(
+  schema: S,
+  data: unknown,
+): Promise<StandardSchemaV1.InferOutput<S>> {
+  let result = schema["~standard"].validate(data);
+  if (result instanceof Promise) result = await result;
+  if (result.issues === undefined) return result.value as StandardSchemaV1.InferOutput<S>;
+  const shown = result.issues.slice(0, 5).map((issue) => {
+    const path = (issue.path ?? []).map((part) => String(typeof part === "object" ? part.key : part)).join(".");
+    return path === "" ? issue.message : `data.${path}: ${issue.message}`;
+  });
+  const more = result.issues.length > 5 ? ` (and ${result.issues.length - 5} more)` : "";
+  throw invalid(`The callback data does not match the schema: ${shown.join("; ")}${more}.`);
+}

@@ -1,0 +1,167 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { type BodySource, readBody } from "./body.js";
+import { crypto } from "./crypto/web.js";
+import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
+import type { HeadersInput } from "./headers.js";
+import { readHeader } from "./headers.js";
+import { type IdempotencyStore, memoryStore } from "./idempotency.js";
+import { createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
+
+/** Beam resends a failed delivery for up to ~35 s after signing (3 attempts, 10 s connects). */
+const RETRY_WINDOW_SECONDS = 60;
+
+/** Options shared by every adapter: the verifier's, plus what happens after verification. */
+export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undefined> extends VerifierOptions<S> {
+  /**
+   * Runs once per verified callback. Throwing answers 500, so Beam retries; returning
+   * answers 200. Middleware-style adapters pass their own `next` instead.
+   */
+  onCallback?: (callback: TaskCallback<InferData<S>>) => unknown;
+  /**
+   * Where processed callbacks are remembered so a retried or replayed delivery is
+   * acknowledged without running the handler again. Default: one {@link memoryStore} per
+   * handler; share a store such as `@taskhook/redis` across instances; `false` turns it off.
+   */
+  idempotency?: IdempotencyStore | false;
+  /** Told about handler failures and store outages. Default: `console.error`. */
+  onError?: (error: unknown, callback?: TaskCallback<InferData<S>>) => void;
+}
+
+/** One incoming request, in whatever shape the framework has it. */
+export interface CallbackRequest {
+  /** The HTTP method; anything but POST is answered 405. Omit when the framework routed it. */
+  method?: string | undefined;
+  headers: HeadersInput;
+  /** Raw bytes or text already read, or the body stream, read here within `maxBodyBytes`. */
+  body: Uint8Array | ArrayBuffer | string | BodySource | null | undefined;
+}
+
+/** What to answer, for the adapter to copy onto its framework's response. */
+export interface CallbackResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text. */
+  body: string;
+  /** The verified callback, when there was one. */
+  callback?: TaskCallback<T>;
+  /** True when the handler (or `run`) ran and finished without throwing. */
+  handled: boolean;
+}
+
+/** Verifies, deduplicates and dispatches callbacks; every adapter is a thin shell around it. */
+export interface CallbackProcessor<T = unknown> {
+  /**
+   * Processes one request. `run` replaces `onCallback` for middleware that hands the
+   * callback on (it resolves when the downstream handler is done, rejects when it failed).
+   */
+  process(request: CallbackRequest, run?: (callback: TaskCallback<T>) => unknown): Promise<CallbackResponse<T>>;
+  /** The largest body accepted, for adapters that read the body themselves. */
+  readonly maxBodyBytes: number;
+}
+
+const json = { "content-type": "application/json; charset=utf-8" };
+
+/**
+ * Builds the request pipeline all adapters share: method check, bounded body read,
+ * verification, duplicate detection, the handler, and the answer from core's status table.
+ *
+ * @example
+ * ```ts
+ * const processor = createCallbackProcessor({ secret, onCallback: (cb) => save(cb.data) });
+ * const { status, headers, body } = await processor.process({
+ *   method: request.method, headers: request.headers, body: request.body,
+ * });
+ * return new Response(body, { status, headers });
+ * ```
+ */
+export function createCallbackProcessor<S extends StandardSchemaV1 | undefined = undefined>(
+  options: ProcessorOptions<S>,
+): CallbackProcessor<InferData<S>> {
+  type T = InferData<S>;
+  const verifier = createVerifier(options);
+  const store = options.idempotency === undefined ? memoryStore() : options.idempotency;
+  const ttlMs = (2 * verifier.toleranceSeconds + RETRY_WINDOW_SECONDS) * 1000;
+  const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
+
+  async function process(
+    request: CallbackRequest,
+    run: ((callback: TaskCallback<T>) => unknown) | undefined = options.onCallback,
+  ): Promise<CallbackResponse<T>> {
+    let callback: TaskCallback<T>;
+    try {
+      if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
+        throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
+      }
+      const body = isRaw(request.body)
+        ? request.body
+        : await readBody(request.body, {
+            maxBodyBytes: verifier.maxBodyBytes,
+            contentLength: readHeader(request.headers, "content-length"),
+          });
+      callback = await verifier.verify({ headers: request.headers, body });
+    } catch (error) {
+      return errorResponse(error);
+    }
+
+    let key: string | undefined;
+    if (store !== false) {
+      try {
+        key = await crypto.sha256Hex(`${callback.taskId}:${callback.signature}`);
+        const state = await store.begin(key, ttlMs);
+        if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
+        if (state === "in-flight") {
+          return errorResponse(
+            new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly."),
+            callback,
+          );
+        }
+      } catch (error) {
+        report(error, callback);
+        return errorResponse(
+          new TaskCallbackError("STORE_UNAVAILABLE", "The idempotency store is unavailable; retry shortly.", {
+            cause: error,
+          }),
+          callback,
+        );
+      }
+    }
+
+    try {
+      await run?.(callback);
+    } catch (error) {
+      report(error, callback);
+      if (key !== undefined && store !== false) await store.release(key).catch((e: unknown) => report(e, callback));
+      return errorResponse(
+        new TaskCallbackError("HANDLER_FAILED", "The callback handler failed; the error is logged on the server."),
+        callback,
+      );
+    }
+    if (key !== undefined && store !== false)
+      await store.complete(key, ttlMs).catch((e: unknown) => report(e, callback));
+    return reply(200, { received: true }, callback, true);
+  }
+
+  function errorResponse(error: unknown, callback?: TaskCallback<T>): CallbackResponse<T> {
+    if (!isTaskCallbackError(error)) {
+      report(error, callback);
+      error = new TaskCallbackError("INTERNAL_ERROR", "taskhook failed to process the callback.");
+    }
+    const { code, message, status } = error as TaskCallbackError;
+    const response = reply(status, { error: { code, message } } satisfies ErrorBody, callback, false);
+    if (status === 503) response.headers["retry-after"] = "1";
+    if (code === "METHOD_NOT_ALLOWED") response.headers.allow = "POST";
+    return response;
+  }
+
+  return { process, maxBodyBytes: verifier.maxBodyBytes };
+}
+
+function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | undefined, handled: boolean) {
+  const response: CallbackResponse<T> = { status, headers: { ...json }, body: JSON.stringify(payload), handled };
+  if (callback !== undefined) response.callback = callback;
+  return response;
+}
+
+function isRaw(body: CallbackRequest["body"]): body is Uint8Array | ArrayBuffer | string {
+  return typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer;
+}

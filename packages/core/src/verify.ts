@@ -1,0 +1,232 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { crypto } from "./crypto/web.js";
+import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
+import { TaskCallbackError } from "./errors.js";
+import { type HeadersInput, headerNames, readHeader } from "./headers.js";
+import { parseData, validateData } from "./parse.js";
+import type { TaskStatus } from "./status.js";
+
+/** Default accepted clock difference, both ways: covers Beam's retries (~35 s) plus skew. */
+export const DEFAULT_TOLERANCE_SECONDS = 60;
+/** Default largest body accepted: 10 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** How to verify callbacks. */
+export interface VerifierOptions<S extends StandardSchemaV1 | undefined = undefined> {
+  /**
+   * The workspace signing key from Beam's dashboard (Settings -> General), `sk_` prefix
+   * included, used as-is. Several keys accept any of them (key rotation).
+   */
+  secret: string | readonly string[];
+  /** Largest accepted clock difference in seconds, past and future. Default 60. */
+  toleranceSeconds?: number;
+  /** Largest accepted body in bytes. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Current time in milliseconds; for tests, or to re-verify a stored callback later. */
+  now?: () => number;
+  /** A Standard Schema (zod, valibot, arktype...) that `data` must match; types the result. */
+  schema?: S;
+}
+
+/** The data type a verifier yields: the schema's output, or `unknown` without a schema. */
+export type InferData<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : unknown;
+
+/** One request as received: its headers and its raw, unparsed body. */
+export interface CallbackInput {
+  headers: HeadersInput;
+  /** The raw bytes, or the raw text exactly as received. Never a re-serialized object. */
+  body: Uint8Array | ArrayBuffer | string;
+}
+
+/** A verified Beam task callback. */
+export interface TaskCallback<T = unknown> {
+  /** The task id from `X-Task-ID`. Not covered by Beam's signature. */
+  taskId: string;
+  /** The task status from `X-Task-Status`. Not covered by Beam's signature. */
+  status: TaskStatus;
+  /** Unix seconds at which Beam signed the callback. */
+  timestamp: number;
+  /** The task's return value: the body's `data` field. */
+  data: T;
+  /** The raw body bytes the signature covers. */
+  body: Uint8Array;
+  /** The lower-case hex signature that matched. */
+  signature: string;
+  /** Index in `secret` of the key that matched (0 for a single key). */
+  secretIndex: number;
+}
+
+/** A reusable verifier: keys are imported once. */
+export interface Verifier<T = unknown> {
+  /** Verifies and parses one callback; rejects with a {@link TaskCallbackError}. */
+  verify(input: CallbackInput): Promise<TaskCallback<T>>;
+  /** The resolved options, so adapters can enforce the same body limit while reading. */
+  readonly maxBodyBytes: number;
+  readonly toleranceSeconds: number;
+}
+
+const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const statusPattern = /^[A-Z][A-Z_]{0,31}$/;
+const timestampPattern = /^(?:0|[1-9][0-9]{0,11})$/;
+
+/**
+ * Creates a verifier for Beam task callbacks. Checks run cheapest first: headers, body size,
+ * timestamp window, signature (constant time, every configured key), then the body.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ secret: process.env.BEAM_SIGNING_KEY! });
+ * const callback = await verifier.verify({ headers: request.headers, body: rawBytes });
+ * console.log(callback.taskId, callback.status, callback.data);
+ * ```
+ */
+export function createVerifier<S extends StandardSchemaV1 | undefined = undefined>(
+  options: VerifierOptions<S>,
+): Verifier<InferData<S>> {
+  const secrets = normalizeSecrets(options.secret);
+  const toleranceSeconds = checkNumber("toleranceSeconds", options.toleranceSeconds, DEFAULT_TOLERANCE_SECONDS);
+  const maxBodyBytes = checkNumber("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const now = options.now ?? Date.now;
+  const schema = options.schema;
+  let keys: Promise<unknown[]> | undefined;
+
+  async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
+    const { headers } = input;
+    const encoding = readHeader(headers, "content-encoding");
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+      throw new TaskCallbackError(
+        "UNSUPPORTED_ENCODING",
+        `Content-Encoding "${printable(encoding)}" is not accepted; Beam sends callbacks uncompressed.`,
+      );
+    }
+    const taskId = required(headers, headerNames.id);
+    if (!taskIdPattern.test(taskId)) {
+      throw new TaskCallbackError("INVALID_HEADER", `${headerNames.id} must be a task id such as a UUID.`);
+    }
+    const status = required(headers, headerNames.status);
+    if (!statusPattern.test(status)) {
+      throw new TaskCallbackError(
+        "INVALID_HEADER",
+        `${headerNames.status} must be an upper-case status such as COMPLETE.`,
+      );
+    }
+    const timestampText = required(headers, headerNames.timestamp);
+    const signatureText = required(headers, headerNames.signature);
+
+    const body = toBytes(input.body);
+    if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+
+    if (!timestampPattern.test(timestampText)) {
+      throw new TaskCallbackError(
+        "INVALID_HEADER",
+        `${headerNames.timestamp} must be Unix time in whole seconds, digits only.`,
+      );
+    }
+    const timestamp = Number(timestampText);
+    const age = Math.floor(now() / 1000) - timestamp;
+    if (age > toleranceSeconds) {
+      throw new TaskCallbackError(
+        "TIMESTAMP_EXPIRED",
+        `The callback was signed ${age} s ago, more than the ${toleranceSeconds} s tolerance; check the server clock or raise toleranceSeconds.`,
+      );
+    }
+    if (-age > toleranceSeconds) {
+      throw new TaskCallbackError(
+        "TIMESTAMP_IN_FUTURE",
+        `The callback is dated ${-age} s in the future, more than the ${toleranceSeconds} s tolerance; check the server clock.`,
+      );
+    }
+
+    const given = parseSignatureHex(signatureText);
+    if (given === undefined) {
+      throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
+    }
+    keys ??= Promise.all(secrets.map((secret) => crypto.importKey(secret)));
+    const imported = await keys;
+    let secretIndex = -1;
+    for (let i = 0; i < imported.length && secretIndex === -1; i++) {
+      const expected = await crypto.signPayload(imported[i], body, timestampText);
+      if (constantTimeEqual(expected, given)) secretIndex = i;
+    }
+    if (secretIndex === -1) {
+      throw new TaskCallbackError(
+        "INVALID_SIGNATURE",
+        `${headerNames.signature} does not match this callback; check that the signing key is the one in Beam's dashboard and that the body reaches the verifier unparsed.`,
+      );
+    }
+
+    let data = parseData(body, readHeader(headers, "content-type"));
+    if (schema !== undefined) data = await validateData(schema, data);
+    return {
+      taskId,
+      status,
+      timestamp,
+      data: data as InferData<S>,
+      body,
+      signature: signatureText.toLowerCase(),
+      secretIndex,
+    };
+  }
+
+  return { verify, maxBodyBytes, toleranceSeconds };
+}
+
+/**
+ * Verifies one callback without keeping a verifier. Prefer {@link createVerifier} for a
+ * server: it imports the keys once.
+ *
+ * @example
+ * ```ts
+ * const callback = await verifyCallback(
+ *   { headers: request.headers, body: await request.arrayBuffer() },
+ *   { secret: process.env.BEAM_SIGNING_KEY! },
+ * );
+ * ```
+ */
+export function verifyCallback<S extends StandardSchemaV1 | undefined = undefined>(
+  input: CallbackInput,
+  options: VerifierOptions<S>,
+): Promise<TaskCallback<InferData<S>>> {
+  return createVerifier(options).verify(input);
+}
+
+/** The error for a body over the limit; shared with the streaming reader. */
+export function bodyTooLarge(maxBodyBytes: number): TaskCallbackError {
+  return new TaskCallbackError(
+    "BODY_TOO_LARGE",
+    `The body is larger than maxBodyBytes (${maxBodyBytes} bytes); raise maxBodyBytes if your tasks return more.`,
+  );
+}
+
+function required(headers: CallbackInput["headers"], name: string): string {
+  const value = readHeader(headers, name);
+  if (value === undefined) {
+    throw new TaskCallbackError(
+      "MISSING_HEADER",
+      `${name} is missing; Beam sends it with every callback (is a proxy dropping X-Task-* headers?).`,
+    );
+  }
+  return value;
+}
+
+function normalizeSecrets(secret: string | readonly string[]): string[] {
+  const list = typeof secret === "string" ? [secret] : Array.isArray(secret) ? [...secret] : [];
+  if (list.length === 0 || list.some((s) => typeof s !== "string" || s.length === 0)) {
+    throw new TypeError(
+      "taskhook: `secret` must be the signing key from Beam's dashboard (Settings -> General), sk_ prefix included, or a non-empty array of such keys.",
+    );
+  }
+  return list;
+}
+
+function checkNumber(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`taskhook: \`${name}\` must be a finite number >= 0; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 40);
+}

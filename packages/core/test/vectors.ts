@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export interface Vector {
+  name: string;
+  secret: string;
+  secrets?: string[];
+  timestamp: number;
+  task_id: string;
+  status: string;
+  content_type: string;
+  body_base64: string;
+  body_utf8: string;
+  signature: string;
+  expect: "valid" | "invalid_signature" | "invalid_body" | "rejected";
+  data?: unknown;
+}
+
+/** The independent vectors in ../shared, read as they are (never regenerated here). */
+export const vectorsPath =
+  process.env.TASKHOOK_VECTORS ??
+  fileURLToPath(new URL("../../../../shared/vectors/callback-signatures.json", import.meta.url));
+
+export const vectorFile = JSON.parse(readFileSync(vectorsPath, "utf8")) as { vectors: Vector[]; keys: string[] };
+export const vectors = vectorFile.vectors;
+
+export function vectorRequest(vector: Vector) {
+  return {
+    headers: {
+      "content-type": vector.content_type,
+      "x-task-id": vector.task_id,
+      "x-task-status": vector.status,
+      "x-task-timestamp": String(vector.timestamp),
+      "x-task-signature": vector.signature,
+    },
+    body: Uint8Array.from(atob(vector.body_base64), (c) => c.charCodeAt(0)),
+  };
+}
+
+export function vectorOptions(vector: Vector) {
+  return { secret: vector.secrets ?? vector.secret, now: () => vector.timestamp * 1000 };
+}

@@ -1,0 +1,20 @@
+import { fileURLToPath } from "node:url";
+import type { Options } from "tsup";
+import { defineConfig, packageConfig } from "../../tsup.base";
+
+type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
+
+// The Node build is the same source with the crypto seam pointed at node:crypto.
+const nodeCrypto: Plugin = {
+  name: "taskhook-node-crypto",
+  setup(build) {
+    build.onResolve({ filter: /\/crypto\/web\.js$/ }, () => ({
+      path: fileURLToPath(new URL("./src/crypto/node.ts", import.meta.url)),
+    }));
+  },
+};
+
+export default defineConfig([
+  packageConfig({ index: "src/index.ts" }),
+  packageConfig({ node: "src/index.ts" }, { platform: "node", esbuildPlugins: [nodeCrypto] }),
+]);
