@@ -16,6 +16,7 @@ export {
   createCallbackProcessor,
   type ProcessorOptions,
 } from "./process.js";
+export { type SendAttempt, type SendCallbackOptions, type SendResult, sendCallback } from "./send.js";
 export {
   type CallbackHeaders,
   createTestCallback,
