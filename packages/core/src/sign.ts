@@ -4,17 +4,17 @@ import { headerNames } from "./headers.js";
 import type { TaskStatus } from "./status.js";
 
 /** The two headers that carry a signature. */
-export interface SignatureHeaders {
+export type SignatureHeaders = {
   "X-Task-Timestamp": string;
   "X-Task-Signature": string;
-}
+};
 
 /** Everything Beam sends with a callback. */
-export interface CallbackHeaders extends SignatureHeaders {
+export type CallbackHeaders = SignatureHeaders & {
   "Content-Type": "application/json";
   "X-Task-ID": string;
   "X-Task-Status": string;
-}
+};
 
 /**
  * Signs raw body bytes the way Beam does: hex HMAC-SHA256 of `base64(body) + ":" + timestamp`,
