@@ -1,0 +1,68 @@
+import { createRequire } from "node:module";
+import pc from "picocolors";
+import { listenCommand } from "./listen.js";
+import { exitCodes, exitCodesHelp, UsageError } from "./options.js";
+import { sendCommand } from "./send.js";
+import { signCommand } from "./sign.js";
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  listen: listenCommand,
+  send: sendCommand,
+  sign: signCommand,
+};
+
+const help = `Usage: taskhook <command> [options]
+
+Receive, send and sign Beam (beam.cloud) task callbacks.
+
+Commands:
+  listen    receive callbacks locally, verify them and print each one
+  send URL  deliver a signed callback to URL, retrying exactly like Beam
+  sign      print a signed callback's headers, body and a curl command
+
+Run taskhook <command> --help for its options. The signing key comes from --secret or
+the TASKHOOK_SECRET environment variable.
+
+${exitCodesHelp}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    (name === undefined ? process.stderr : process.stdout).write(`${help}\n`);
+    return name === undefined ? exitCodes.usage : exitCodes.ok;
+  }
+  if (name === "-v" || name === "--version") {
+    const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+    process.stdout.write(`${version}\n`);
+    return exitCodes.ok;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    fail("taskhook", `unknown command "${name}"; the commands are listen, send and sign (see taskhook --help)`);
+    return exitCodes.usage;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      fail(`taskhook ${name}`, `${error.message} (see taskhook ${name} --help)`);
+      return exitCodes.usage;
+    }
+    fail(`taskhook ${name}`, error instanceof Error ? error.message : String(error));
+    return exitCodes.failed;
+  }
+}
+
+function fail(prefix: string, message: string) {
+  process.stderr.write(`${pc.red(`${prefix}:`)} ${message}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    fail("taskhook", String(error));
+    process.exitCode = exitCodes.failed;
+  },
+);

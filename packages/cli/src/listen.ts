@@ -1,0 +1,257 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { AddressInfo } from "node:net";
+import { type CallbackResponse, createCallbackProcessor, type TaskCallback } from "@taskhook/core";
+import pc from "picocolors";
+import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
+import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
+
+export const listenHelp = `Usage: taskhook listen [options]
+
+Receives Beam task callbacks locally, verifies each one (signature, timestamp, body) and
+prints one line per request: time, task id, status, age and a preview of the data, or why
+it was rejected. Answers exactly as a taskhook adapter would, duplicates included.
+
+Options:
+  --port N            port to listen on, 0 for any free one (default: 4000)
+  --host HOST         address to listen on (default: 127.0.0.1)
+  --path PATH         path that receives callbacks; others get 404 (default: /)
+  --secret S          signing key, sk_ prefix included (default: $TASKHOOK_SECRET)
+  --json              print one JSON object per request:
+                        {"ok":true,"taskId","status","timestamp","data"} or
+                        {"ok":false,"code","message"}
+  --forward-to URL    relay each verified callback to URL with the same bytes and headers,
+                      and answer with that URL's status and body (502 when it is unreachable)
+  -h, --help          show this help
+
+The address is printed on stderr once listening; stop with Ctrl-C.
+
+${exitCodesHelp}
+
+Example:
+  TASKHOOK_SECRET=sk_test taskhook listen --port 4000 --path /beam`;
+
+// Headers that describe one connection, not the message: never relayed.
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "host",
+  "content-length",
+  "expect",
+]);
+const forwardTimeoutMs = 30_000;
+const forwardBodyLimit = 1024 * 1024;
+
+interface Forwarded {
+  status?: number;
+  contentType?: string;
+  body?: Buffer;
+  error?: string;
+}
+
+export async function listenCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    port: { type: "string" },
+    host: { type: "string" },
+    path: { type: "string" },
+    secret: { type: "string" },
+    json: { type: "boolean" },
+    "forward-to": { type: "string" },
+  });
+  if (values.help) {
+    process.stdout.write(`${listenHelp}\n`);
+    return exitCodes.ok;
+  }
+  const port = parsePort(values.port, 4000);
+  const host = values.host ?? "127.0.0.1";
+  const path = values.path ?? "/";
+  if (!path.startsWith("/")) throw new UsageError(`--path must start with /; got "${path}"`);
+  const secret = resolveSecret(values.secret);
+  const forwardTo = values["forward-to"] === undefined ? undefined : parseUrl(values["forward-to"], "--forward-to");
+  const json = values.json === true;
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+
+  // Failures are reported on the callback's own line, not as stack traces.
+  const processor = createCallbackProcessor({ secret, onError: () => {} });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (pathname !== path) {
+      req.resume();
+      const message = `taskhook listen receives callbacks at ${path}`;
+      send(res, 404, { "content-type": "application/json; charset=utf-8" }, errorBody("NOT_FOUND", message));
+      report({ code: "NOT_FOUND", message, status: 404 });
+      return;
+    }
+
+    let forwarded: Forwarded | undefined;
+    const relay =
+      forwardTo &&
+      (async (callback: TaskCallback) => {
+        forwarded = await forward(forwardTo, req.rawHeaders, callback.body);
+        // A failed relay must not be remembered as done, so Beam's retry is relayed again.
+        if (forwarded.error !== undefined || isRetried(forwarded.status as number)) throw new Error("relay failed");
+      });
+    const response = await processor.process({ method: req.method, headers: req.headers, body: req }, relay);
+
+    if (forwarded?.status !== undefined) {
+      const headers: Record<string, string> = {};
+      if (forwarded.contentType !== undefined) headers["content-type"] = forwarded.contentType;
+      send(res, forwarded.status, headers, forwarded.body ?? "");
+    } else if (forwarded?.error !== undefined) {
+      const message = `taskhook listen could not relay to ${forwardTo?.href}: ${forwarded.error}`;
+      send(res, 502, { "content-type": "application/json; charset=utf-8" }, errorBody("FORWARD_FAILED", message));
+    } else {
+      send(res, response.status, response.headers, response.body);
+    }
+    report(response, forwarded);
+  }
+
+  function report(response: CallbackResponse | Rejection, forwarded?: Forwarded) {
+    const callback = "callback" in response ? response.callback : undefined;
+    const rejected = forwarded === undefined && response.status >= 300;
+    if (callback === undefined || rejected) {
+      const { code, message } = "code" in response ? response : readError(response.body);
+      if (json) print(JSON.stringify({ ok: false, code, message }));
+      else
+        print(
+          `${pc.dim(clock())}  ${pc.red("rejected")}  ${colorHttp(response.status)} ${pc.bold(code)}  ${pc.dim(message)}`,
+        );
+      return;
+    }
+    const duplicate = forwarded === undefined && !(response as CallbackResponse).handled;
+    if (json) {
+      const line: Record<string, unknown> = {
+        ok: true,
+        taskId: callback.taskId,
+        status: callback.status,
+        timestamp: callback.timestamp,
+        data: callback.data,
+      };
+      if (duplicate) line.duplicate = true;
+      if (forwarded !== undefined)
+        line.forward = forwarded.error === undefined ? { status: forwarded.status } : { error: forwarded.error };
+      print(JSON.stringify(line));
+      return;
+    }
+    const parts = [
+      pc.dim(clock()),
+      callback.taskId,
+      colorStatus(callback.status),
+      pc.dim(`age ${age(callback.timestamp)}`),
+      preview(callback.data),
+    ];
+    if (duplicate) parts.push(pc.yellow("(duplicate: acknowledged, not processed again)"));
+    if (forwarded?.status !== undefined)
+      parts.push(`${pc.dim("->")} ${colorHttp(forwarded.status)} ${forwardTo?.href}`);
+    if (forwarded?.error !== undefined) parts.push(`${pc.dim("->")} ${pc.red(`relay failed: ${forwarded.error}`)}`);
+    print(parts.join("  "));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, {}, "");
+      process.stderr.write(`taskhook listen: ${(error as Error).message}\n`);
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "EADDRINUSE"
+        ? `port ${port} on ${host} is already in use; pick another with --port`
+        : `cannot listen on ${host}:${port} (${code ?? (error as Error).message})`;
+    process.stderr.write(`taskhook listen: ${reason}\n`);
+    return exitCodes.failed;
+  }
+
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}${path}`;
+  const relayNote = forwardTo === undefined ? "" : `relaying to ${forwardTo.href}; `;
+  process.stderr.write(`taskhook listening on ${url} (${relayNote}Ctrl-C to stop)\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  return exitCodes.ok;
+}
+
+interface Rejection {
+  code: string;
+  message: string;
+  status: number;
+}
+
+function readError(body: string): { code: string; message: string } {
+  return (JSON.parse(body) as { error: { code: string; message: string } }).error;
+}
+
+function errorBody(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) {
+  res.writeHead(status, headers).end(body);
+}
+
+function isRetried(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599);
+}
+
+/** Relays the verified bytes with the sender's own headers, in their order and spelling. */
+function forward(target: URL, rawHeaders: string[], body: Uint8Array): Promise<Forwarded> {
+  const dropped = new Set(hopByHop);
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === "connection") {
+      for (const name of (rawHeaders[i + 1] ?? "").split(",")) dropped.add(name.trim().toLowerCase());
+    }
+  }
+  const headers: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (!dropped.has(name.toLowerCase())) headers.push(name, rawHeaders[i + 1] as string);
+  }
+  headers.push("Host", target.host, "Content-Length", String(body.byteLength));
+
+  const request = target.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = request(target, { method: "POST", headers, timeout: forwardTimeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= forwardBodyLimit) chunks.push(chunk);
+      });
+      res.on("end", () => {
+        const forwarded: Forwarded = { status: res.statusCode ?? 502, body: Buffer.concat(chunks) };
+        const contentType = res.headers["content-type"];
+        if (contentType !== undefined) forwarded.contentType = contentType;
+        resolve(forwarded);
+      });
+      res.on("error", (error) => resolve({ error: error.message }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no response within ${forwardTimeoutMs / 1000} s`)));
+    req.on("error", (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    req.end(body);
+  });
+}

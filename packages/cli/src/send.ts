@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import { type SendAttempt, sendCallback } from "@taskhook/core";
+import pc from "picocolors";
+import { colorHttp, colorStatus, duration, preview } from "./format.js";
+import {
+  exitCodes,
+  exitCodesHelp,
+  parse,
+  parseStatus,
+  parseTaskId,
+  parseTimestamp,
+  parseUrl,
+  readData,
+  resolveSecret,
+  UsageError,
+} from "./options.js";
+
+export const sendHelp = `Usage: taskhook send URL [options]
+
+Sends URL a callback exactly as Beam does: the same bytes and headers, signed once, up to
+3 attempts 0.5 s then 1 s apart, retried on network errors and HTTP 408, 425, 429 and 5xx;
+any other status is final, and a request unanswered after 30 s is not retried.
+Prints each attempt and the final status.
+
+Options:
+  --secret S          signing key, sk_ prefix included (default: $TASKHOOK_SECRET)
+  --data JSON         the task's return value (default: {})
+  --data-file PATH    read the return value as JSON from a file, - for stdin
+  --status STATUS     X-Task-Status (default: COMPLETE)
+  --task-id ID        X-Task-ID (default: a random UUID)
+  --timestamp N       Unix seconds to sign with (default: now; an old one tests replay checks)
+  --json              print the result as one JSON object
+  -h, --help          show this help
+
+${exitCodesHelp}
+
+Example:
+  taskhook send http://127.0.0.1:3000/beam --secret sk_test --data '{"result": 10}'`;
+
+export async function sendCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      secret: { type: "string" },
+      data: { type: "string" },
+      "data-file": { type: "string" },
+      status: { type: "string" },
+      "task-id": { type: "string" },
+      timestamp: { type: "string" },
+      json: { type: "boolean" },
+    },
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(`${sendHelp}\n`);
+    return exitCodes.ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`expected one URL, got ${positionals.length} arguments`);
+  const url = parseUrl(positionals[0], "URL");
+  const secret = resolveSecret(values.secret);
+  const status = parseStatus(values.status);
+  const taskId = parseTaskId(values["task-id"]) ?? randomUUID();
+  const timestamp = parseTimestamp(values.timestamp);
+  const data = await readData(values, {});
+  const json = values.json === true;
+
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (!json) out(`${pc.bold("POST")} ${url.href}  ${pc.dim("task")} ${taskId} ${colorStatus(status)}`);
+  const result = await sendCallback(url, {
+    data,
+    secret,
+    status,
+    taskId,
+    ...(timestamp === undefined ? {} : { timestamp }),
+    ...(json ? {} : { onAttempt: (attempt: SendAttempt) => out(describeAttempt(attempt)) }),
+  });
+
+  const { callback, attempts } = result;
+  if (json) {
+    out(
+      JSON.stringify({
+        ok: result.ok,
+        status: result.status ?? null,
+        taskId: callback.taskId,
+        taskStatus: callback.headers["X-Task-Status"],
+        timestamp: callback.timestamp,
+        attempts,
+      }),
+    );
+  } else {
+    const last = attempts.at(-1) as SendAttempt;
+    const tries = `${attempts.length} attempt${attempts.length === 1 ? "" : "s"}`;
+    if (result.ok) out(`${pc.green("✓ delivered")}: HTTP ${result.status} after ${tries}`);
+    else out(`${pc.red("✗ not delivered")} after ${tries}: ${whyFailed(last)}`);
+  }
+  return result.ok ? exitCodes.ok : exitCodes.failed;
+}
+
+function describeAttempt(attempt: SendAttempt): string {
+  const parts = [`  attempt ${attempt.attempt}`];
+  if (attempt.outcome === "response") {
+    parts.push(colorHttp(attempt.status as number), pc.dim(duration(attempt.durationMs)));
+    if (attempt.redirectedTo !== undefined) parts.push(pc.dim(`(redirected to ${attempt.redirectedTo})`));
+    if (attempt.body) parts.push(pc.dim(preview(attempt.body, 100)));
+  } else {
+    parts.push(pc.red(attempt.outcome), pc.dim(duration(attempt.durationMs)), attempt.error ?? "");
+  }
+  if (attempt.retryInMs !== undefined) parts.push(pc.yellow(`-> retrying in ${duration(attempt.retryInMs)}`));
+  return parts.join("  ");
+}
+
+function whyFailed(last: SendAttempt): string {
+  if (last.outcome === "timeout") return `${last.error} (Beam does not retry a timeout)`;
+  if (last.outcome === "network-error") return `no connection (${last.error})`;
+  const status = last.status as number;
+  let code = "";
+  try {
+    const parsed = JSON.parse(last.body ?? "") as { error?: { code?: unknown } };
+    if (typeof parsed.error?.code === "string") code = ` ${parsed.error.code}`;
+  } catch {}
+  const final = status < 500 && ![408, 425, 429].includes(status) ? " (Beam does not retry this status)" : "";
+  return `HTTP ${status}${code}${final}`;
+}

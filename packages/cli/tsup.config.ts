@@ -1,0 +1,9 @@
+import { defineConfig, packageConfig } from "../../tsup.base";
+
+// A bin, not a library: one ESM file for Node with a shebang, no declarations.
+export default defineConfig(
+  packageConfig(
+    { cli: "src/cli.ts" },
+    { format: ["esm"], dts: false, platform: "node", banner: { js: "#!/usr/bin/env node" } },
+  ),
+);
