@@ -28,8 +28,8 @@ ${exitCodesHelp}`;
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    (name === undefined ? process.stderr : process.stdout).write(`${help}\n`);
-    return name === undefined ? exitCodes.usage : exitCodes.ok;
+    process.stdout.write(`${help}\n`);
+    return exitCodes.ok;
   }
   if (name === "-v" || name === "--version") {
     const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
