@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { createCallbackProcessor, sendCallback } from "@taskhook/core";
 
 const secret = "sk_demo_signing_key";
@@ -21,6 +22,10 @@ const deadline = setTimeout(() => {
 }, 25_000);
 deadline.unref();
 
+// Adapters go here as they land (and into the root package.json's devDependencies), e.g.
+//   { name: "@taskhook/fetch", start: (options) => serveFetch(createCallbackHandler(options)) },
+//   { name: "@taskhook/hono", start: (options) => serveFetch(new Hono().post("/", taskCallback(options)).fetch) },
+// and a Node-server adapter (express, fastify) returns `listenOn(itsNodeHttpServer)`.
 const receivers = [
   { name: "@taskhook/core on node:http", start: startCoreOnNodeHttp },
   { name: "taskhook listen (CLI)", start: startCliListen },
@@ -191,6 +196,26 @@ async function startCliListen({ secret, onCallback }) {
       await exited;
     },
   };
+}
+
+// Serves a Web fetch handler `(Request) => Promise<Response>` on node:http.
+// biome-ignore lint/correctness/noUnusedVariables: for the fetch-style adapters (fetch, hono) as they land
+function serveFetch(handler) {
+  return listenOn(
+    createServer(async (req, res) => {
+      const headers = new Headers();
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(new URL(req.url, "http://127.0.0.1"), {
+        method: req.method,
+        headers,
+        ...(hasBody ? { body: Readable.toWeb(req), duplex: "half" } : {}),
+      });
+      const response = await handler(request);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    }),
+  );
 }
 
 async function listenOn(server) {
