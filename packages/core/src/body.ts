@@ -1,4 +1,4 @@
-import { TaskCallbackError } from "./errors.js";
+import { isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import { bodyTooLarge } from "./verify.js";
 
 /** A request body as frameworks expose it: a Web stream or a Node stream (async iterable). */
@@ -39,6 +39,12 @@ export async function readBody(source: BodySource | null | undefined, options: R
     chunks.push(bytes);
   };
   if (isWebStream(source)) {
+    if (source.locked) {
+      throw new TaskCallbackError(
+        "BODY_ALREADY_PARSED",
+        "The request body was already read before taskhook could verify it; mount taskhook before any body parser, or give it the raw bytes.",
+      );
+    }
     const reader = source.getReader();
     try {
       for (;;) {
@@ -69,7 +75,7 @@ async function cancel(source: BodySource | null | undefined): Promise<void> {
 }
 
 function asBodyError(error: unknown): unknown {
-  if (error instanceof TaskCallbackError) return error;
+  if (isTaskCallbackError(error)) return error;
   return new TaskCallbackError("INVALID_BODY", "The request body could not be read to the end.", { cause: error });
 }
 

@@ -1,0 +1,15 @@
+import type { SuiteContext } from "../context.js";
+import { bodyCases } from "./body.js";
+import { errorCases } from "./errors.js";
+import { headerCases } from "./headers.js";
+import { methodCases } from "./methods.js";
+import { vectorCases } from "./vectors.js";
+
+/** Every group of cases, in the order they run. A new case file adds one line here. */
+export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
+  vectorCases,
+  headerCases,
+  bodyCases,
+  errorCases,
+  methodCases,
+];

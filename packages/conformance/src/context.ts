@@ -1,0 +1,159 @@
+import {
+  errorStatus,
+  type ProcessorOptions,
+  signCallback,
+  type TaskCallback,
+  type TaskCallbackErrorCode,
+  toPythonJson,
+} from "@taskhook/core";
+import { expect, onTestFinished } from "vitest";
+import { type RunningServer, type SendRequest, type SendResponse, send } from "./http.js";
+import { loadVectors, type VectorFile } from "./vector-file.js";
+
+/**
+ * What the suite hands an adapter's `start`: the processor options to pass on unchanged, with
+ * a recording `onCallback`. Handler-style adapters pass it as their `onCallback`; middleware
+ * adapters call it from the route after the middleware (and let its failure fail the route).
+ */
+export interface StartOptions extends ProcessorOptions {
+  onCallback: (callback: TaskCallback) => Promise<void>;
+}
+
+/** How an adapter answers a method other than POST; the rule its README documents. */
+export type NonPostRule =
+  /** 405 `METHOD_NOT_ALLOWED` with `Allow: POST`, in core's error shape (handlers that own the URL). */
+  | "405"
+  /** Passed on to the next route, so the framework answers 404 (middleware in a method-routing framework). */
+  | "next";
+
+/** The adapter under test. */
+export interface ConformanceTarget {
+  /** Shown in test names, e.g. `"hono (middleware)"`. */
+  name: string;
+  /**
+   * Boots the adapter with `options` on 127.0.0.1 (port 0) and returns the callback URL. Mount
+   * nothing else at that URL. The suite closes the server after each test.
+   */
+  start: (options: StartOptions) => Promise<RunningServer> | RunningServer;
+  /** The adapter's documented rule for non-POST requests. */
+  nonPost: NonPostRule;
+  /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
+  vectors?: string;
+}
+
+/** How one test boots the adapter. */
+export interface ServerSetup {
+  /** Processor options over the suite's defaults (secret, clock, onError). */
+  options?: Partial<Omit<ProcessorOptions, "onCallback">>;
+  /** Runs after each callback is recorded; throw or reject to fail the handler. */
+  handler?: (callback: TaskCallback) => unknown;
+}
+
+/** A booted adapter, closed after the test. */
+export interface TestServer {
+  url: string;
+  /** Every callback the handler received, in order. */
+  received: TaskCallback[];
+  /** Everything the processor reported through `onError`. */
+  errors: unknown[];
+  send(request?: SendRequest): Promise<SendResponse>;
+}
+
+/** How to sign a test request; defaults are the suite's key and clock. */
+export interface SignInit {
+  secret?: string;
+  timestamp?: number;
+  taskId?: string;
+  status?: string;
+  contentType?: string;
+}
+
+/** A signed request, ready for {@link TestServer.send}. */
+export interface SignedRequest {
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+}
+
+/** Everything a case file needs; new case files take the same context. */
+export interface SuiteContext {
+  target: ConformanceTarget;
+  vectors: VectorFile;
+  /** The key servers trust unless a test says otherwise. */
+  secret: string;
+  /** The servers' clock, in Unix seconds, unless a test says otherwise. */
+  now: number;
+  start(setup?: ServerSetup): Promise<TestServer>;
+  /** Signs `body` as it is (any bytes), as Beam signs. */
+  sign(body: Uint8Array | string, init?: SignInit): Promise<SignedRequest>;
+  /** Beam's exact bytes for `data` (`{"data": ...}` as Python's `json.dumps` writes it), signed. */
+  callback(data: unknown, init?: SignInit): Promise<SignedRequest>;
+}
+
+/** 2025-11-28T08:00:00Z: a fixed clock, so no test depends on the machine's time. */
+const suiteNow = 1_764_316_800;
+
+export function createContext(target: ConformanceTarget): SuiteContext {
+  const vectors = loadVectors(target.vectors);
+  const secret = vectors.keys[0] as string;
+
+  async function start(setup: ServerSetup = {}): Promise<TestServer> {
+    const received: TaskCallback[] = [];
+    const errors: unknown[] = [];
+    const server = await target.start({
+      secret,
+      now: () => suiteNow * 1000,
+      onError: (error) => errors.push(error),
+      ...setup.options,
+      onCallback: async (callback) => {
+        received.push(callback);
+        await setup.handler?.(callback);
+      },
+    });
+    onTestFinished(() => server.close());
+    return { url: server.url, received, errors, send: (request) => send(server.url, request) };
+  }
+
+  async function sign(body: Uint8Array | string, init: SignInit = {}): Promise<SignedRequest> {
+    const timestamp = init.timestamp ?? suiteNow;
+    const signature = await signCallback({ body, secret: init.secret ?? secret, timestamp });
+    return {
+      headers: {
+        "Content-Type": init.contentType ?? "application/json",
+        "X-Task-ID": init.taskId ?? globalThis.crypto.randomUUID(),
+        "X-Task-Status": init.status ?? "COMPLETE",
+        "X-Task-Timestamp": String(timestamp),
+        "X-Task-Signature": signature["X-Task-Signature"],
+      },
+      body,
+    };
+  }
+
+  return {
+    target,
+    vectors,
+    secret,
+    now: suiteNow,
+    start,
+    sign,
+    callback: (data, init) => sign(toPythonJson({ data }), init),
+  };
+}
+
+/** The answer is 2xx; shows the body when it is not. */
+export function expectAccepted(response: SendResponse): void {
+  expect(Math.floor(response.status / 100), `expected 2xx, got ${response.status} ${response.text}`).toBe(2);
+}
+
+/** The answer is core's error for `code`: its status, JSON, and exactly `{"error": {code, message}}`. */
+export function expectError(response: SendResponse, code: TaskCallbackErrorCode): void {
+  expect({ status: response.status, body: response.json }).toEqual({
+    status: errorStatus[code],
+    body: { error: { code, message: expect.stringMatching(/\S/) } },
+  });
+  expect(response.headers["content-type"]).toMatch(/^application\/json\b/);
+}
+
+/** Copies `headers` without `name` (matched case-insensitively). */
+export function withoutHeader(headers: Record<string, string>, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase()));
+}

@@ -1,0 +1,77 @@
+import {
+  createCallbackProcessor,
+  type InferData,
+  type ProcessorOptions,
+  type StandardSchemaV1,
+  type TaskCallback,
+} from "@taskhook/core";
+import type { Context, MiddlewareHandler } from "hono";
+
+/** The variables {@link taskCallback} sets: `c.var.taskCallback`. */
+export interface TaskCallbackVariables<T = unknown> {
+  taskCallback: TaskCallback<T>;
+}
+
+/**
+ * Hono middleware that verifies Beam task callbacks (signature, timestamp, body) on POST and
+ * answers errors from core's table as `{"error": {"code", "message"}}`. Other methods are
+ * passed on to the next handler, so mount it with `app.post` (or next to your GET routes).
+ *
+ * Two ways to use it:
+ * - As middleware: it puts the typed callback on `c.var.taskCallback` and runs the route. A
+ *   route that throws or answers 5xx fails the callback: it is not marked processed, so Beam's
+ *   retry runs the route again (a thrown error is answered 500 `HANDLER_FAILED`).
+ * - With `onCallback`: it runs `onCallback` and answers by itself; no route is needed.
+ *
+ * A duplicate delivery of a processed callback is answered 200 without running the route.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { taskCallback } from "@taskhook/hono";
+ *
+ * const app = new Hono();
+ * app.post("/beam", taskCallback({ secret: process.env.BEAM_SIGNING_KEY! }), async (c) => {
+ *   const { taskId, status, data } = c.var.taskCallback;
+ *   await saveResult(taskId, status, data);
+ *   return c.json({ ok: true });
+ * });
+ * ```
+ */
+export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>(
+  options: ProcessorOptions<S>,
+): MiddlewareHandler<{ Variables: TaskCallbackVariables<InferData<S>> }> {
+  const processor = createCallbackProcessor(options);
+  const middleware = options.onCallback === undefined;
+
+  return async (c, next) => {
+    if (c.req.method !== "POST") return next();
+    let routeAnswered5xx = false;
+    const request = { headers: c.req.raw.headers, body: await rawBody(c) };
+    const result = await processor.process(request, middleware ? runRoute : undefined);
+
+    async function runRoute(callback: TaskCallback<InferData<S>>) {
+      c.set("taskCallback", callback);
+      await next();
+      if (c.error !== undefined) throw c.error;
+      routeAnswered5xx = c.res.status >= 500;
+      if (routeAnswered5xx) throw new Error(`The route answered ${c.res.status}; the callback stays unprocessed.`);
+    }
+
+    // The route's own answer stands when it ran; core answers everything else.
+    if (middleware && (result.handled || routeAnswered5xx)) return;
+    c.res = undefined; // replace, rather than merge the failed route's headers into core's answer
+    c.res = new Response(result.body, result);
+  };
+}
+
+/**
+ * The unread body stream; or, when an earlier middleware (a validator) already read it, the
+ * raw bytes or text Hono kept. Anything else is left locked, and core answers BODY_ALREADY_PARSED.
+ */
+async function rawBody(c: Context) {
+  if (!c.req.raw.bodyUsed) return c.req.raw.body;
+  const { arrayBuffer, text } = c.req.bodyCache;
+  if (arrayBuffer !== undefined) return new Uint8Array(await arrayBuffer);
+  return text !== undefined ? await text : c.req.raw.body;
+}
