@@ -1,0 +1,7 @@
+export {
+  type IoredisClientLike,
+  type NodeRedisClientLike,
+  type RedisClientLike,
+  type RedisStoreOptions,
+  redisStore,
+} from "./redis-store.js";
