@@ -6,9 +6,10 @@ const invalid = (message: string, cause?: unknown) =>
   new TaskCallbackError("INVALID_BODY", message, cause === undefined ? undefined : { cause });
 
 /**
- * Extracts `data` from a verified body: a form body's `data` field (JSON-decoded when it is
- * JSON text), otherwise a JSON object's `data` field. `JSON.parse` keeps a `__proto__` key as
- * an own, plain property, so payloads cannot reach any prototype.
+ * Extracts `data` from a verified body: a JSON object's `data` field or, for a body that is not
+ * JSON and is sent as a form, its `data` field (JSON-decoded when it is JSON text).
+ * `JSON.parse` keeps a `__proto__` key as an own, plain property, so payloads cannot reach any
+ * prototype.
  */
 export function parseData(bytes: Uint8Array, contentType: string | undefined): unknown {
   if (bytes.length === 0) throw invalid("The body is empty; Beam sends a JSON object with a `data` field.");
@@ -17,6 +18,20 @@ export function parseData(bytes: Uint8Array, contentType: string | undefined): u
     text = decodeUtf8(bytes);
   } catch (error) {
     throw invalid("The body is not valid UTF-8.", error);
+  }
+  // The signature covers the bytes, not Content-Type, so a body that is JSON is read as JSON
+  // whatever Content-Type says. Otherwise a replay relabelled as a form would turn a string
+  // inside the signed JSON ("...&data=...") into `data`.
+  let payload: unknown;
+  let jsonError: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch (error) {
+    jsonError = error;
+  }
+  if (jsonError === undefined) {
+    if (isDataObject(payload)) return payload.data;
+    throw invalid('The body must be a JSON object with a `data` field, like {"data": {...}}.');
   }
   if (isForm(contentType)) {
     const values = new URLSearchParams(text).getAll("data");
@@ -32,16 +47,11 @@ export function parseData(bytes: Uint8Array, contentType: string | undefined): u
       return value;
     }
   }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text);
-  } catch (error) {
-    throw invalid(`The body is not valid JSON (${(error as Error).message}).`, error);
-  }
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload) || !Object.hasOwn(payload, "data")) {
-    throw invalid('The body must be a JSON object with a `data` field, like {"data": {...}}.');
-  }
-  return (payload as { data: unknown }).data;
+  throw invalid(`The body is not valid JSON (${(jsonError as Error).message}).`, jsonError);
+}
+
+function isDataObject(payload: unknown): payload is { data: unknown } {
+  return typeof payload === "object" && payload !== null && !Array.isArray(payload) && Object.hasOwn(payload, "data");
 }
 
 function isForm(contentType: string | undefined): boolean {

@@ -19,7 +19,7 @@ const core: typeof source =
     : source;
 
 /** CI runs per property; TASKHOOK_FUZZ_RUNS shares a total out in the same proportions. */
-const ciRuns = { roundTrip: 900, tamper: 1200, garbageVerify: 900, garbageProcess: 400 } as const;
+const ciRuns = { roundTrip: 900, tamper: 1200, garbageVerify: 900, garbageProcess: 400, relabel: 300 } as const;
 const ciTotal = Object.values(ciRuns).reduce((a, b) => a + b, 0);
 const totalRuns = Number(env.TASKHOOK_FUZZ_RUNS) || 0;
 const runsOf = (name: keyof typeof ciRuns) =>
@@ -911,6 +911,54 @@ describe(`properties (${env.TASKHOOK_FUZZ_TARGET === "dist" ? distFile : `src, $
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(tally.prototype).toBe(0);
   });
+
+  // Regression: Content-Type is not signed, and a JSON callback relabelled as a form used to be
+  // parsed as one, so a string inside the signed JSON became `data` on a replay.
+  const injection = (json: string) => `x&data=${encodeURIComponent(json)}&x=`;
+  const relabelBody = fc.oneof(
+    fc.tuple(fc.json({ maxDepth: 2 }), jsonData).map(([json, data]) => ({
+      body: core.toPythonJson({ data: { echo: injection(json), data } }),
+    })),
+    jsonBodyArb,
+    formBodyArb,
+    rawBodyArb,
+  );
+  const contentTypes = [undefined, "application/json", "application/x-www-form-urlencoded", "text/plain"];
+
+  it(
+    "(regression) relabelling a signed body's Content-Type never changes its data",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(relabelBody, async ({ body }) =>
+          guarded(async () => {
+            const signed = await core.signCallback({ body, secret: KEY, timestamp: NOW });
+            const verifier = core.createVerifier({ secret: KEY, now: () => NOW * 1000 });
+            const accepted: unknown[] = [];
+            for (const contentType of contentTypes) {
+              const headers = { "x-task-id": "t", "x-task-status": "COMPLETE", ...signed };
+              const input = { headers: contentType ? { ...headers, "content-type": contentType } : headers, body };
+              const outcome = await attempt("relabel", verifier, input, () => `${contentType}: ${show(body)}`);
+              if (outcome && "accepted" in outcome) accepted.push(outcome.accepted.data);
+            }
+            if (accepted.some((data) => !isDeepStrictEqual(data, accepted[0]))) {
+              violation("forgeries", `Content-Type changed the data of ${show(body)}: ${show(accepted)}`);
+            }
+          }),
+        ),
+        { numRuns: runsOf("relabel"), ...seedOf("relabel") },
+      );
+      const body = core.toPythonJson({ data: { echo: injection('{"admin": true}') } });
+      const headers = {
+        "x-task-id": "t",
+        "x-task-status": "COMPLETE",
+        "content-type": "application/x-www-form-urlencoded",
+        ...(await core.signCallback({ body, secret: KEY, timestamp: NOW })),
+      };
+      const callback = await core.createVerifier({ secret: KEY, now: () => NOW * 1000 }).verify({ headers, body });
+      expect(callback.data).toStrictEqual({ echo: injection('{"admin": true}') });
+    },
+    timeout,
+  );
 
   it.runIf(counting)("the long run found nothing", () => {
     expect({ ...tally, runs: 0 }).toStrictEqual({ runs: 0, forgeries: 0, untyped: 0, prototype: 0, wrong: 0 });
