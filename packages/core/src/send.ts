@@ -141,6 +141,7 @@ async function sendOnce(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<SendAttempt> {
+  signal?.throwIfAborted();
   const controller = new AbortController();
   let timedOut = false;
   const timeoutMessage = `no response within ${timeoutMs} ms`;

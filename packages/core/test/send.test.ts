@@ -184,20 +184,36 @@ describe("sendCallback", () => {
   it("waits 0.5 s then 1 s by default, and tells each attempt as it ends", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const seen: SendAttempt[] = [];
+    const waiting: Array<() => void> = [];
+    const nextAttempt = () => new Promise<void>((resolve) => waiting.push(resolve));
     const fetch = vi.fn(async () => {
       throw new TypeError("fetch failed", {
         cause: Object.assign(new Error("connect failed"), { code: "ECONNREFUSED" }),
       });
     });
-    const sending = sendCallback("http://127.0.0.1:9/beam", { data: 1, secret, fetch, onAttempt: (a) => seen.push(a) });
+    let attempted = nextAttempt();
+    const sending = sendCallback("http://127.0.0.1:9/beam", {
+      data: 1,
+      secret,
+      fetch,
+      onAttempt: (attempt) => {
+        seen.push(attempt);
+        waiting.shift()?.();
+      },
+    });
+    // Signing takes real time; the first wait starts once the first attempt is reported.
+    await attempted;
+    attempted = nextAttempt();
     await vi.advanceTimersByTimeAsync(499);
     expect(fetch).toHaveBeenCalledTimes(1);
-    expect(seen).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
+    await attempted;
     expect(fetch).toHaveBeenCalledTimes(2);
+    attempted = nextAttempt();
     await vi.advanceTimersByTimeAsync(999);
     expect(fetch).toHaveBeenCalledTimes(2);
     await vi.advanceTimersByTimeAsync(1);
+    await attempted;
     const result = await sending;
     expect(fetch).toHaveBeenCalledTimes(3);
     expect(result.attempts.map((a) => a.retryInMs)).toEqual([500, 1000, undefined]);
@@ -213,6 +229,13 @@ describe("sendCallback", () => {
     const result = await sendCallback("https://receiver.invalid/beam", { data: 1, secret, fetch });
     expect(result).toMatchObject({ ok: true, status: 202 });
     expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it("stops at once when its signal is already aborted", async () => {
+    const fetch = vi.fn();
+    const signal = AbortSignal.abort(new Error("stopped"));
+    await expect(sendCallback("http://127.0.0.1:9/", { data: 1, secret, fetch, signal })).rejects.toThrow("stopped");
+    expect(fetch).not.toHaveBeenCalled();
   });
 
   it("stops when its signal is aborted", async () => {
