@@ -9,9 +9,8 @@
 // stopped. Adding an adapter is one entry in `receivers`.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { createCallbackProcessor, sendCallback } from "@taskhook/core";
 
 const secret = "sk_demo_signing_key";
@@ -22,7 +21,8 @@ const deadline = setTimeout(() => {
 }, 25_000);
 deadline.unref();
 
-// Adapters go here as they land (and into the root package.json's devDependencies), e.g.
+// Adapters go here as they land (and into the root package.json's devDependencies, so this
+// script can import them), e.g.
 //   { name: "@taskhook/fetch", start: (options) => serveFetch(createCallbackHandler(options)) },
 //   { name: "@taskhook/hono", start: (options) => serveFetch(new Hono().post("/", taskCallback(options)).fetch) },
 // and a Node-server adapter (express, fastify) returns `listenOn(itsNodeHttpServer)`.
@@ -164,8 +164,7 @@ async function startCoreOnNodeHttp({ secret, onCallback }) {
 }
 
 async function startCliListen({ secret, onCallback }) {
-  const manifest = createRequire(import.meta.url).resolve("taskhook/package.json");
-  const bin = join(dirname(manifest), "dist", "cli.js");
+  const bin = fileURLToPath(new URL("../packages/cli/dist/cli.js", import.meta.url));
   const child = spawn(process.execPath, [bin, "listen", "--port", "0", "--json"], {
     env: { ...process.env, TASKHOOK_SECRET: secret, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
