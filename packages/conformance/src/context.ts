@@ -82,6 +82,7 @@ export interface SuiteContext {
   secret: string;
   /** The servers' clock, in Unix seconds, unless a test says otherwise. */
   now: number;
+  /** Boots the adapter for the current test (call it inside `it`); it is closed when the test ends. */
   start(setup?: ServerSetup): Promise<TestServer>;
   /** Signs `body` as it is (any bytes), as Beam signs. */
   sign(body: Uint8Array | string, init?: SignInit): Promise<SignedRequest>;
