@@ -99,7 +99,8 @@ export function redisStore(options: RedisStoreOptions): IdempotencyStore {
   // or release with the same key from the same request, so the key finds the token. While
   // a claim is held here a second begin for its key answers "in-flight" without asking
   // Redis, so there is never more than one local owner to choose between. Entries go when
-  // completed or released, or once their lease is over if neither ever comes.
+  // completed or released, or once their lease is over if neither ever comes. (Core's lease
+  // outlasts the timestamp tolerance, so no delivery of the key gets this far after that.)
   const claims = new Map<string, { token: string; expiresAt: number }>();
   const sweep = (now: number) => {
     for (const [key, claim] of claims) {
@@ -133,9 +134,10 @@ export function redisStore(options: RedisStoreOptions): IdempotencyStore {
         state = await pending.result;
       } catch (error) {
         // Redis may have made the claim although its answer never arrived (a timeout, a
-        // dropped connection): take it back once Redis answers, or it would refuse every
-        // retry until the lease ends. Only this token's claim can go.
-        pending.settled.then(() => call("release", key, token).result).catch(() => {});
+        // dropped connection): take it back, or it would refuse Beam's retries (0.5 s and
+        // 1.5 s later) until the lease ends. Only this token's claim can go, so trying again
+        // while the client reconnects is harmless.
+        void pending.settled.then(() => releaseOrphan(() => call("release", key, token).result));
         throw error;
       }
       if (state === "new") {
@@ -157,6 +159,24 @@ export function redisStore(options: RedisStoreOptions): IdempotencyStore {
       if (token !== undefined) await call("release", key, token).result;
     },
   };
+}
+
+const ORPHAN_RELEASE_RETRIES_MS: readonly number[] = [250, 1000];
+
+async function releaseOrphan(release: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await release();
+      return;
+    } catch {
+      const wait = ORPHAN_RELEASE_RETRIES_MS[attempt];
+      if (wait === undefined) return;
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, wait) as { unref?: () => void };
+        timer.unref?.();
+      });
+    }
+  }
 }
 
 function evaluator(client: RedisClientLike): Run {

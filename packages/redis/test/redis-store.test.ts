@@ -4,7 +4,7 @@ import { Redis as RedisV5 } from "ioredis-v5";
 import { createClient } from "redis";
 import { createClient as createClientV4 } from "redis-v4";
 import { createClient as createClientV5 } from "redis-v5";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RedisServer, startRedis } from "../scripts/redis-server.mjs";
 import { type RedisClientLike, redisStore } from "../src/index.js";
 
@@ -199,5 +199,45 @@ describe("redisStore options", () => {
   it("rejects an answer the script never gives", async () => {
     const store = redisStore({ client: { eval: async () => "odd", evalsha: async () => "odd" } });
     await expect(store.begin("k", 1000)).rejects.toThrow(/unexpected answer/);
+  });
+});
+
+describe("a claim whose answer was lost", () => {
+  // An ioredis-shaped fake: evalsha(sha, 1, key, op, token, ttl?).
+  function fakeClient(releaseFailures: number) {
+    const calls: string[][] = [];
+    const client = {
+      eval: async () => {
+        throw new Error("not used");
+      },
+      evalsha: async (_sha: string, _keys: number, ...args: string[]) => {
+        calls.push(args);
+        if (args[1] === "begin") throw new Error("Connection is closed.");
+        if (args[1] === "release" && releaseFailures-- > 0) throw new Error("Stream isn't writeable");
+        return "released";
+      },
+    };
+    const releases = () => calls.filter((args) => args[1] === "release");
+    return { client, calls, releases };
+  }
+
+  it("is released by its token, again while the client reconnects", async () => {
+    const { client, calls, releases } = fakeClient(1);
+    await expect(redisStore({ client }).begin("k", 1000)).rejects.toThrow(/Connection is closed/);
+    await vi.waitFor(() => expect(releases()).toHaveLength(2), { timeout: 2_000 });
+    const token = calls[0]?.[2];
+    expect(token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(releases()).toEqual([
+      ["taskhook:k", "release", token],
+      ["taskhook:k", "release", token],
+    ]);
+  });
+
+  it("is tried three times at most", async () => {
+    const { client, releases } = fakeClient(Number.POSITIVE_INFINITY);
+    await expect(redisStore({ client }).begin("k", 1000)).rejects.toThrow();
+    await vi.waitFor(() => expect(releases()).toHaveLength(3), { timeout: 3_000 });
+    await sleep(300);
+    expect(releases()).toHaveLength(3);
   });
 });
