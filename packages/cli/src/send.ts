@@ -111,6 +111,9 @@ function describeAttempt(attempt: SendAttempt): string {
 
 function whyFailed(last: SendAttempt): string {
   if (last.outcome === "timeout") return `${last.error} (Beam does not retry a timeout)`;
+  if (last.outcome === "network-error" && /bad port/.test(last.error ?? "")) {
+    return "fetch refuses this port (a blocked port in the Fetch standard); use another one";
+  }
   if (last.outcome === "network-error") return `no connection (${last.error})`;
   const status = last.status as number;
   let code = "";
