@@ -34,8 +34,15 @@ for (const b of builds) console.log(`  ${b.file} built ${statSync(join(root, b.f
 
 // Both builds run at once, one vitest project (worker) each.
 const vitest = spawnSync(
-  "npx",
-  ["vitest", "run", "test/property.test.ts", ...builds.flatMap((b) => ["--project", b.project]), "--reporter=dot"],
+  "pnpm",
+  [
+    "exec",
+    "vitest",
+    "run",
+    "test/property.test.ts",
+    ...builds.flatMap((b) => ["--project", b.project]),
+    "--reporter=dot",
+  ],
   {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
