@@ -19,8 +19,7 @@ export type RedisClientLike = IoredisClientLike | NodeRedisClientLike;
 export interface RedisStoreOptions {
   /**
    * A connected ioredis or node-redis client, configured to fail fast when Redis is away
-   * (see the README): a command that waits for a reconnect holds the callback until Beam's
-   * 30 s read timeout, which Beam never retries.
+   * (see the README), so the receiver answers 503 at once instead of after `timeoutMs`.
    */
   client: RedisClientLike;
   /** Prepended to every key. Default `"taskhook:"`. */
