@@ -2,6 +2,7 @@ import type { SuiteContext } from "../context.js";
 import { bodyCases } from "./body.js";
 import { errorCases } from "./errors.js";
 import { headerCases } from "./headers.js";
+import { idempotencyCases } from "./idempotency.js";
 import { methodCases } from "./methods.js";
 import { vectorCases } from "./vectors.js";
 
@@ -11,5 +12,6 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   headerCases,
   bodyCases,
   errorCases,
+  idempotencyCases,
   methodCases,
 ];
