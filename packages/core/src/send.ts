@@ -90,7 +90,8 @@ export interface SendResult {
  */
 export async function sendCallback(url: string | URL, options: SendCallbackOptions): Promise<SendResult> {
   const target = parseTarget(url);
-  const send = options.fetch ?? globalThis.fetch;
+  // Called through globalThis: some runtimes refuse a detached `fetch` ("Illegal invocation").
+  const send: typeof globalThis.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const delays = options.retryDelaysMs ?? SEND_RETRY_DELAYS_MS;
   const responseTimeoutMs = options.responseTimeoutMs ?? SEND_RESPONSE_TIMEOUT_MS;
   if (!Number.isFinite(responseTimeoutMs) || responseTimeoutMs <= 0) {
