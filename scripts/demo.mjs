@@ -12,6 +12,9 @@ import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createCallbackProcessor, sendCallback } from "@taskhook/core";
+import { createCallbackHandler } from "@taskhook/fetch";
+import { taskCallback } from "@taskhook/hono";
+import { Hono } from "hono";
 
 const secret = "sk_demo_signing_key";
 const data = { result: 10, caption: "café" };
@@ -21,12 +24,11 @@ const deadline = setTimeout(() => {
 }, 25_000);
 deadline.unref();
 
-// Adapters go here as they land (and into the root package.json's devDependencies, so this
-// script can import them), e.g.
-//   { name: "@taskhook/fetch", start: (options) => serveFetch(createCallbackHandler(options)) },
-//   { name: "@taskhook/hono", start: (options) => serveFetch(new Hono().post("/", taskCallback(options)).fetch) },
-// and a Node-server adapter (express, fastify) returns `listenOn(itsNodeHttpServer)`.
+// Each adapter is one entry (and a root devDependency, so this script can import it); a
+// Node-server adapter (express, fastify) returns `listenOn(itsNodeHttpServer)`.
 const receivers = [
+  { name: "@taskhook/fetch", start: (options) => serveFetch(createCallbackHandler(options)) },
+  { name: "@taskhook/hono", start: (options) => serveFetch(new Hono().post("/", taskCallback(options)).fetch) },
   { name: "@taskhook/core on node:http", start: startCoreOnNodeHttp },
   { name: "taskhook listen (CLI)", start: startCliListen },
 ];
@@ -198,7 +200,6 @@ async function startCliListen({ secret, onCallback }) {
 }
 
 // Serves a Web fetch handler `(Request) => Promise<Response>` on node:http.
-// biome-ignore lint/correctness/noUnusedVariables: for the fetch-style adapters (fetch, hono) as they land
 function serveFetch(handler) {
   return listenOn(
     createServer(async (req, res) => {
