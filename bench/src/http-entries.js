@@ -14,6 +14,7 @@ export const httpEntries = [
     name: "node:http",
     adapterLabel: "core processor on node:http",
     requires: ["@taskhook/core"],
+    frameworks: [],
     async bare({ secret }) {
       const floor = createFloor(secret);
       return listen(
@@ -35,7 +36,66 @@ export const httpEntries = [
       );
     },
   },
+  {
+    name: "fetch",
+    adapterLabel: "@taskhook/fetch on @hono/node-server",
+    requires: ["@taskhook/fetch", "@hono/node-server"],
+    frameworks: ["@hono/node-server"],
+    async bare({ secret }) {
+      const floor = createFloor(secret);
+      return fetchServer(async (request) => {
+        const body = Buffer.from(await request.arrayBuffer());
+        return new Response(null, { status: floorStatus(floor, body, (name) => request.headers.get(name)) });
+      });
+    },
+    async adapter({ secret }) {
+      const { createCallbackHandler } = await import("@taskhook/fetch");
+      return fetchServer(createCallbackHandler({ secret, onCallback: () => {} }));
+    },
+  },
+  {
+    name: "hono",
+    adapterLabel: "@taskhook/hono middleware",
+    requires: ["@taskhook/hono", "hono", "@hono/node-server"],
+    frameworks: ["hono", "@hono/node-server"],
+    async bare({ secret }) {
+      const { Hono } = await import("hono");
+      const floor = createFloor(secret);
+      const app = new Hono();
+      app.post("/beam", async (c) => {
+        const body = Buffer.from(await c.req.arrayBuffer());
+        return c.body(
+          null,
+          floorStatus(floor, body, (name) => c.req.header(name)),
+        );
+      });
+      return fetchServer(app.fetch);
+    },
+    async adapter({ secret }) {
+      const { Hono } = await import("hono");
+      const { taskCallback } = await import("@taskhook/hono");
+      const app = new Hono();
+      app.post("/beam", taskCallback({ secret }), (c) => c.body(null, 204));
+      return fetchServer(app.fetch);
+    },
+  },
 ];
+
+/** A Web fetch handler on @hono/node-server, the usual way to run one on Node. */
+async function fetchServer(fetch) {
+  const { createAdaptorServer } = await import("@hono/node-server");
+  return listen(createAdaptorServer({ fetch }));
+}
+
+/** The floor verification by hand, as a status: 204 when the signature matches, else 401. */
+function floorStatus(floor, body, header) {
+  try {
+    floor.verify(body, header("x-task-timestamp"), header("x-task-signature"));
+    return 204;
+  } catch {
+    return 401;
+  }
+}
 
 /** Node's request stream to one Buffer. */
 export async function readAll(stream) {
@@ -46,12 +106,7 @@ export async function readAll(stream) {
 
 /** The bare route's work on node:http-style responses: floor verification, then 204 or 401. */
 function floorAnswer(floor, body, headers, res) {
-  try {
-    floor.verify(body, headers["x-task-timestamp"], headers["x-task-signature"]);
-    res.statusCode = 204;
-  } catch {
-    res.statusCode = 401;
-  }
+  res.statusCode = floorStatus(floor, body, (name) => headers[name]);
   res.end();
 }
 

@@ -31,23 +31,31 @@ function stopServer(server) {
   });
 }
 
-/** One autocannon run; a fresh signature each time keeps the timestamp inside tolerance. */
+let sent = 0;
+
+/**
+ * One autocannon run. A fresh signature each run keeps the timestamp inside tolerance, and
+ * every request has its own X-Task-ID (not covered by Beam's signature), so each is a new
+ * callback to the idempotency store rather than a duplicate answered early.
+ */
 async function load(port, seconds, connections) {
   const body = makeBody(1 * KiB);
-  const h = beamHeaders(body, Math.floor(Date.now() / 1000));
+  const headers = { ...beamHeaders(body, Math.floor(Date.now() / 1000)) };
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/beam`,
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-task-id": h["x-task-id"],
-      "x-task-status": h["x-task-status"],
-      "x-task-timestamp": h["x-task-timestamp"],
-      "x-task-signature": h["x-task-signature"],
-    },
-    body,
     connections,
     duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        path: "/beam",
+        body,
+        setupRequest(request) {
+          request.headers = { ...headers, "x-task-id": `bench-${sent++}` };
+          return request;
+        },
+      },
+    ],
   });
   const ok = result["2xx"];
   const failed = result.non2xx + result.errors + result.timeouts;
