@@ -41,5 +41,5 @@ let result = run();
 if (result instanceof Promise) result = await result;
 const peakRss = peakReset ? status("VmHWM") : process.resourceUsage().maxRSS * 1024;
 const retained = live() - liveBefore;
-if (typeof result !== "object" || result === null) throw new Error("no data");
+if (typeof result !== "object" || result === null) throw new Error(`${name} returned no object`);
 process.send({ name, bytes: body.length, baselineRss, peakRss, retained, peakReset });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MiB, makeBody } from "./fixtures.js";
 import { progress } from "./measure.js";
-import { variants } from "./variants.js";
+import { floorParts, variants } from "./variants.js";
 
 export const MEMORY_BODY_BYTES = 64 * MiB;
 const child = fileURLToPath(new URL("./memory-child.js", import.meta.url));
@@ -22,7 +22,7 @@ export async function runMemory() {
   writeFileSync(file, makeBody(MEMORY_BODY_BYTES));
   try {
     const results = [];
-    for (const v of variants) {
+    for (const v of [...variants, ...floorParts]) {
       const measured = await new Promise((resolve, reject) => {
         let message;
         const p = fork(child, [v.name, file], {

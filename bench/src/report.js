@@ -147,7 +147,8 @@ export function report({ micro, memory, http, timing, meta }) {
       "full GC; the peak is Linux's VmHWM, reset just before the call" +
       (memory.every((m) => m.peakReset) ? "" : " (not resettable here: process maxRSS used instead)") +
       ". `beyond` = peak - baseline - parsed result. It includes the body's text, which `JSON.parse` needs " +
-      "as one string (64 MiB), and V8's working memory while parsing.",
+      "as one string (64 MiB), and V8's working memory while parsing; the two floor parts show where " +
+      "the floor's share goes (the chunked signature itself needs almost nothing).",
     "",
   );
 
@@ -166,8 +167,8 @@ export function report({ micro, memory, http, timing, meta }) {
     "Each server runs in its own process, autocannon in the bench's; the two routes of a pair alternate in " +
       "2.5 s segments (A B B A ...), 10 s each after a 1 s warm-up, and the ratio is the median of the " +
       "per-pair ratios. The bare route reads the raw body, runs the floor verification and answers 204; the " +
-      "adapter route runs taskhook with its defaults (the same signed request repeats, so after the first one " +
-      "the idempotency store answers 200 duplicate).",
+      "adapter route runs taskhook with its defaults and a no-op handler. Every request carries its own " +
+      "X-Task-ID (not covered by Beam's signature), so each is a new callback for the idempotency store.",
     "",
   );
 

@@ -27,16 +27,22 @@ const CHUNK_BYTES = 3 * 16 * 1024;
  */
 export function createFloor(secret = SECRET) {
   const key = createSecretKey(Buffer.from(secret, "utf8"));
+  /** Throws on a bad signature. `body` is a Buffer. */
+  function check(body, timestamp, signatureHex) {
+    const hmac = createHmac("sha256", key);
+    for (let start = 0; start < body.length; start += CHUNK_BYTES) {
+      hmac.update(body.toString("base64", start, Math.min(start + CHUNK_BYTES, body.length)), "latin1");
+    }
+    hmac.update(`:${timestamp}`, "latin1");
+    const given = Buffer.from(signatureHex, "hex");
+    if (given.length !== 32 || !timingSafeEqual(hmac.digest(), given)) throw new Error("floor: bad signature");
+    return { ok: true };
+  }
   return {
-    /** Throws on a bad signature; returns `data`. `body` is a Buffer. */
+    check,
+    /** Throws on a bad signature; returns `data`. */
     verify(body, timestamp, signatureHex) {
-      const hmac = createHmac("sha256", key);
-      for (let start = 0; start < body.length; start += CHUNK_BYTES) {
-        hmac.update(body.toString("base64", start, Math.min(start + CHUNK_BYTES, body.length)), "latin1");
-      }
-      hmac.update(`:${timestamp}`, "latin1");
-      const given = Buffer.from(signatureHex, "hex");
-      if (given.length !== 32 || !timingSafeEqual(hmac.digest(), given)) throw new Error("floor: bad signature");
+      check(body, timestamp, signatureHex);
       return JSON.parse(body.toString("utf8")).data;
     },
   };
@@ -127,9 +133,29 @@ export const variants = [
   },
 ];
 
+/** Memory-only parts of the floor, to show where the floor's memory goes. */
+export const floorParts = [
+  {
+    name: "floor-hmac",
+    label: "floor, signature only (no parse)",
+    async prepare(body) {
+      const floor = createFloor();
+      const headers = beamHeaders(body);
+      return () => floor.check(body, headers["x-task-timestamp"], headers["x-task-signature"]);
+    },
+  },
+  {
+    name: "floor-parse",
+    label: "floor, JSON.parse only (no signature)",
+    async prepare(body) {
+      return () => JSON.parse(body.toString("utf8")).data;
+    },
+  },
+];
+
 /** `variants` by name. */
 export function variant(name) {
-  const found = variants.find((v) => v.name === name);
+  const found = [...variants, ...floorParts].find((v) => v.name === name);
   if (found === undefined) throw new Error(`unknown variant ${name}`);
   return found;
 }
