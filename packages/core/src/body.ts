@@ -1,6 +1,9 @@
 import { isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import { bodyTooLarge } from "./verify.js";
 
+/** Default time the whole body may take to arrive: 30 s, the read timeout of Beam's sender. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
 /** A request body as frameworks expose it: a Web stream or a Node stream (async iterable). */
 export type BodySource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
@@ -10,12 +13,20 @@ export interface ReadBodyOptions {
   maxBodyBytes: number;
   /** The request's `Content-Length`, if any: refused at once when already over the limit. */
   contentLength?: string | number | null | undefined;
+  /**
+   * Milliseconds the whole body may take to arrive, counted from the call; past it, reading
+   * stops with `REQUEST_TIMEOUT` (a body trickled byte by byte never holds the request open).
+   * Default 30 s; `0` turns it off.
+   */
+  timeoutMs?: number | undefined;
 }
 
 /**
  * Reads a request body into one `Uint8Array`, refusing it with `BODY_TOO_LARGE` as soon as it
  * passes `maxBodyBytes` (or at once, when `Content-Length` says so) instead of buffering an
- * upload of any size. Adapters use it so every framework enforces the limit the same way.
+ * upload of any size, and with `REQUEST_TIMEOUT` when it has not all arrived within `timeoutMs`.
+ * Adapters use it so every framework enforces the limits the same way. A Node stream is left
+ * unread but open on a timeout, so the server can still answer 408 before it closes.
  *
  * @example
  * ```ts
@@ -46,24 +57,63 @@ export async function readBody(source: BodySource | null | undefined, options: R
       );
     }
     const reader = source.getReader();
+    const deadline = startDeadline(options.timeoutMs);
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await deadline.race(reader.read());
         if (done) break;
         take(value);
       }
     } catch (error) {
       reader.cancel().catch(() => {});
       throw asBodyError(error);
+    } finally {
+      deadline.stop();
     }
   } else {
+    const deadline = startDeadline(options.timeoutMs);
+    const iterator = source[Symbol.asyncIterator]();
     try {
-      for await (const chunk of source) take(chunk);
+      for (;;) {
+        const { done, value } = await deadline.race(iterator.next());
+        if (done) break;
+        take(value);
+      }
     } catch (error) {
+      // Returning a Node request's iterator destroys its socket, which would lose the 408.
+      if (!deadline.expired) iterator.return?.()?.catch(() => {});
       throw asBodyError(error);
+    } finally {
+      deadline.stop();
     }
   }
   return concat(chunks, total);
+}
+
+/** A timer that rejects every pending read with `REQUEST_TIMEOUT` once `timeoutMs` has passed. */
+function startDeadline(timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    return { expired: false, race: <T>(read: Promise<T>) => read, stop() {} };
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const state = {
+    expired: false,
+    race: <T>(read: Promise<T>) => Promise.race([read, timeout]),
+    stop: () => clearTimeout(timer),
+  };
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      state.expired = true;
+      reject(
+        new TaskCallbackError(
+          "REQUEST_TIMEOUT",
+          `The body did not arrive within bodyTimeoutMs (${timeoutMs} ms); Beam sends it at once.`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  timeout.catch(() => {});
+  return state;
 }
 
 function isWebStream(source: BodySource): source is ReadableStream<Uint8Array> {

@@ -1,5 +1,5 @@
 export type { StandardSchemaV1 } from "@standard-schema/spec";
-export { type BodySource, type ReadBodyOptions, readBody } from "./body.js";
+export { type BodySource, DEFAULT_BODY_TIMEOUT_MS, type ReadBodyOptions, readBody } from "./body.js";
 export {
   type ErrorBody,
   errorStatus,

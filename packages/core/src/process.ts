@@ -1,11 +1,11 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { type BodySource, readBody } from "./body.js";
+import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { crypto } from "./crypto/web.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
-import { createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
+import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
 
 /** Beam resends a failed delivery for up to ~35 s after signing (3 attempts, 10 s connects). */
 const RETRY_WINDOW_SECONDS = 60;
@@ -25,6 +25,11 @@ export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undef
   idempotency?: IdempotencyStore | false;
   /** Told about handler failures and store outages. Default: `console.error`. */
   onError?: (error: unknown, callback?: TaskCallback<InferData<S>>) => void;
+  /**
+   * Milliseconds the whole body may take to arrive once reading starts; a slower body is
+   * answered 408 `REQUEST_TIMEOUT` with `Connection: close`. Default 30 s; `0` turns it off.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** One incoming request, in whatever shape the framework has it. */
@@ -57,6 +62,8 @@ export interface CallbackProcessor<T = unknown> {
   process(request: CallbackRequest, run?: (callback: TaskCallback<T>) => unknown): Promise<CallbackResponse<T>>;
   /** The largest body accepted, for adapters that read the body themselves. */
   readonly maxBodyBytes: number;
+  /** The body read timeout in ms (0: none), for adapters that read the body themselves. */
+  readonly bodyTimeoutMs: number;
 }
 
 const json = { "content-type": "application/json; charset=utf-8" };
@@ -82,6 +89,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   const store = options.idempotency === undefined ? memoryStore() : options.idempotency;
   const ttlMs = (2 * verifier.toleranceSeconds + RETRY_WINDOW_SECONDS) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
+  const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
 
   async function process(
     request: CallbackRequest,
@@ -97,6 +105,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
         : await readBody(request.body, {
             maxBodyBytes: verifier.maxBodyBytes,
             contentLength: readHeader(request.headers, "content-length"),
+            timeoutMs: bodyTimeoutMs,
           });
       callback = await verifier.verify({ headers: request.headers, body });
     } catch (error) {
@@ -150,10 +159,12 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     const response = reply(status, { error: { code, message } } satisfies ErrorBody, callback, false);
     if (status === 503) response.headers["retry-after"] = "1";
     if (code === "METHOD_NOT_ALLOWED") response.headers.allow = "POST";
+    // The rest of a late body may still be on its way; the connection cannot be reused (RFC 9110 408).
+    if (code === "REQUEST_TIMEOUT") response.headers.connection = "close";
     return response;
   }
 
-  return { process, maxBodyBytes: verifier.maxBodyBytes };
+  return { process, maxBodyBytes: verifier.maxBodyBytes, bodyTimeoutMs };
 }
 
 function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | undefined, handled: boolean) {

@@ -219,7 +219,8 @@ function normalizeSecrets(secret: string | readonly string[]): string[] {
   return list;
 }
 
-function checkNumber(name: string, value: number | undefined, fallback: number): number {
+/** Checks a numeric option: finite and >= 0, else a TypeError naming it. */
+export function checkNumber(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     throw new TypeError(`taskhook: \`${name}\` must be a finite number >= 0; got ${String(value)}.`);

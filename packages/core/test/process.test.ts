@@ -54,6 +54,29 @@ describe("createCallbackProcessor", () => {
     expect(bodyOf(response).error.code).toBe("BODY_TOO_LARGE");
   });
 
+  it("answers a body that arrives too slowly 408 REQUEST_TIMEOUT with Connection: close", async () => {
+    const onCallback = vi.fn();
+    const { headers, body } = await request();
+    const processor = createCallbackProcessor({ secret, now, onCallback, bodyTimeoutMs: 30 });
+    expect(processor.bodyTimeoutMs).toBe(30);
+    const stalled = new ReadableStream({
+      start: (controller) => controller.enqueue(new TextEncoder().encode(body.slice(0, 10))),
+    });
+    const response = await processor.process({ method: "POST", headers, body: stalled });
+    expect(response.status).toBe(408);
+    expect(response.headers.connection).toBe("close");
+    expect(bodyOf(response)).toEqual({ error: { code: "REQUEST_TIMEOUT", message: expect.any(String) } });
+    expect(onCallback).not.toHaveBeenCalled();
+    expect((await processor.process({ method: "POST", headers, body: new Blob([body]).stream() })).status).toBe(200);
+  });
+
+  it("checks bodyTimeoutMs: 30 s by default, 0 for none, never negative", () => {
+    expect(createCallbackProcessor({ secret }).bodyTimeoutMs).toBe(30_000);
+    expect(createCallbackProcessor({ secret, bodyTimeoutMs: 0 }).bodyTimeoutMs).toBe(0);
+    expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: -1 })).toThrow(/bodyTimeoutMs/);
+    expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: Number.NaN })).toThrow(TypeError);
+  });
+
   describe("duplicates", () => {
     it("acknowledges a duplicate after success without running the handler", async () => {
       const onCallback = vi.fn();

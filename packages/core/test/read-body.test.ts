@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { readBody } from "../src/index.js";
+import { DEFAULT_BODY_TIMEOUT_MS, readBody } from "../src/index.js";
 
 describe("readBody", () => {
   it("joins Web stream and Node stream chunks", async () => {
@@ -44,5 +44,79 @@ describe("readBody", () => {
       },
     });
     await expect(readBody(broken, { maxBodyBytes: 10 })).rejects.toMatchObject({ code: "INVALID_BODY" });
+  });
+  describe("timeoutMs", () => {
+    /** A Web stream that sends one byte every `everyMs`, forever, and records its cancellation. */
+    function trickle(everyMs: number) {
+      const state = { cancelled: false };
+      const stream = new ReadableStream<Uint8Array>({
+        pull: (controller) =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              if (!state.cancelled) controller.enqueue(new Uint8Array([0x20]));
+              resolve();
+            }, everyMs),
+          ),
+        cancel: () => {
+          state.cancelled = true;
+        },
+      });
+      return { stream, state };
+    }
+
+    it("defaults to 30 s, the read timeout of Beam's sender", () => {
+      expect(DEFAULT_BODY_TIMEOUT_MS).toBe(30_000);
+    });
+
+    it("stops a Web stream trickled past the deadline with REQUEST_TIMEOUT and cancels it", async () => {
+      // Each byte comes well within the timeout: only a deadline for the whole body stops it.
+      const { stream, state } = trickle(5);
+      await expect(readBody(stream, { maxBodyBytes: 1024, timeoutMs: 60 })).rejects.toMatchObject({
+        name: "TaskCallbackError",
+        code: "REQUEST_TIMEOUT",
+        status: 408,
+      });
+      expect(state.cancelled).toBe(true);
+    });
+
+    it("stops a stalled Node stream with REQUEST_TIMEOUT and leaves it open for the answer", async () => {
+      const stalled = new Readable({ read() {} });
+      stalled.push("partial");
+      await expect(readBody(stalled, { maxBodyBytes: 1024, timeoutMs: 30 })).rejects.toMatchObject({
+        code: "REQUEST_TIMEOUT",
+      });
+      // Destroying a Node request destroys its socket, and the 408 with it.
+      expect(stalled.destroyed).toBe(false);
+      stalled.destroy();
+    });
+
+    it("reads a body that arrives in time, and 0 turns the deadline off", async () => {
+      const slow = () =>
+        Readable.from(
+          (async function* () {
+            for (const part of ["ab", "cd"]) {
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              yield part;
+            }
+          })(),
+        );
+      expect(new TextDecoder().decode(await readBody(slow(), { maxBodyBytes: 10, timeoutMs: 1000 }))).toBe("abcd");
+      expect(new TextDecoder().decode(await readBody(slow(), { maxBodyBytes: 10, timeoutMs: 0 }))).toBe("abcd");
+      await expect(readBody(slow(), { maxBodyBytes: 10, timeoutMs: 10 })).rejects.toMatchObject({
+        code: "REQUEST_TIMEOUT",
+      });
+    });
+
+    it("still destroys a Node stream it stops for another reason", async () => {
+      const endless = new Readable({
+        read() {
+          this.push(Buffer.alloc(1024));
+        },
+      });
+      await expect(readBody(endless, { maxBodyBytes: 4096, timeoutMs: 1000 })).rejects.toMatchObject({
+        code: "BODY_TOO_LARGE",
+      });
+      expect(endless.destroyed).toBe(true);
+    });
   });
 });
