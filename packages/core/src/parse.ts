@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { decodeUtf8 } from "./encoding.js";
+import { decodeUtf8 } from "./crypto/web.js";
 import { TaskCallbackError } from "./errors.js";
 
 const invalid = (message: string, cause?: unknown) =>

@@ -1,5 +1,6 @@
-import { Buffer } from "node:buffer";
+import { Buffer, isAscii } from "node:buffer";
 import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { decodeUtf8 as decodeStrict } from "../encoding.js";
 import type { CryptoSeam } from "./seam.js";
 
 // A multiple of 3, so every chunk encodes to base64 without padding and the chunks
@@ -26,3 +27,19 @@ export const crypto: CryptoSeam = {
     return createHash("sha256").update(text, "utf8").digest("hex");
   },
 };
+
+// Below this, isAscii plus a Buffer view cost more than they save.
+const ASCII_PATH_MIN_BYTES = 32 * 1024;
+
+/**
+ * Strict UTF-8 decoding, as in encoding.ts. Beam escapes every non-ASCII character, so large
+ * bodies are ASCII, for which Latin-1 gives the same string: Node decodes it about 1.2-1.3x
+ * faster (JSON.parse included) from 1 MiB up. Anything else, BOM included, is not ASCII and
+ * goes to the strict decoder.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  if (bytes.length >= ASCII_PATH_MIN_BYTES && isAscii(bytes)) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  }
+  return decodeStrict(bytes);
+}

@@ -1,6 +1,9 @@
 import { base64Length, encodeUtf8, toHex, writeBase64 } from "../encoding.js";
 import type { CryptoSeam } from "./seam.js";
 
+// Text decoding sits behind the same seam: the Node build has a faster path for ASCII bodies.
+export { decodeUtf8 } from "../encoding.js";
+
 // Web Crypto has no streaming HMAC, so the message is built once as ASCII bytes (4/3 of the
 // body) rather than as a string, which would be larger still.
 export const crypto: CryptoSeam = {
