@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { setImmediate } from "node:timers/promises";
 
 /** A request the suite sends. */
@@ -108,6 +108,150 @@ export function uploadUntilAnswered(
     };
     pump();
   });
+}
+
+/** One request written byte for byte, for what a well-behaved HTTP client refuses to send. */
+export interface RawRequest {
+  /** Default `POST`. */
+  method?: string;
+  /**
+   * Header lines in order, repeats allowed. A string value is written as UTF-8 (so `"\0"` is a
+   * NUL byte and `"東"` three bytes); a `Uint8Array` value is written as it is.
+   */
+  headers: ReadonlyArray<readonly [string, string | Uint8Array]>;
+  body?: Uint8Array | string;
+  /** `Content-Length` to declare; default the body's length, `null` for none. */
+  contentLength?: number | null;
+}
+
+/**
+ * The bytes of one HTTP/1.1 request to `url`: request line, `Host`, the given header lines, a
+ * `Content-Length` (unless told otherwise) and the body.
+ */
+export function rawRequest(url: string, request: RawRequest): Uint8Array {
+  const { host, pathname, search } = new URL(url);
+  const body = typeof request.body === "string" ? utf8(request.body) : (request.body ?? new Uint8Array(0));
+  const declared = request.contentLength === undefined ? body.length : request.contentLength;
+  const parts: Uint8Array[] = [utf8(`${request.method ?? "POST"} ${pathname}${search} HTTP/1.1\r\nHost: ${host}\r\n`)];
+  for (const [name, value] of request.headers) {
+    parts.push(utf8(`${name}: `), typeof value === "string" ? utf8(value) : value, utf8("\r\n"));
+  }
+  if (declared !== null) parts.push(utf8(`Content-Length: ${declared}\r\n`));
+  parts.push(utf8("\r\n"), body);
+  return Buffer.concat(parts);
+}
+
+/** How {@link sendRaw} writes and how long it waits. */
+export interface RawOptions {
+  /** Milliseconds between two parts; default 0. Writing stops once an answer starts. */
+  gapMs?: number;
+  /** Half-close the connection (FIN) after the last part; default false, it stays open. */
+  end?: boolean;
+  /** Stop waiting for the server to close after this many ms; default 5000. */
+  waitMs?: number;
+}
+
+/** What came back on one raw connection. */
+export interface RawResult {
+  /** Every complete response, in order: one per pipelined request the server answered. */
+  responses: SendResponse[];
+  /** True when the server closed the connection within `waitMs`. */
+  closedByServer: boolean;
+  /** Parts written before the first byte of an answer arrived (or all of them). */
+  partsWritten: number;
+}
+
+/**
+ * Opens a TCP connection to `url`'s host, writes `parts` (with `gapMs` between them, until an
+ * answer starts), and collects every response until the server closes the connection or
+ * `waitMs` passes. Requests that should be answered and closed send `Connection: close`.
+ */
+export function sendRaw(
+  url: string,
+  parts: ReadonlyArray<Uint8Array | string> | Uint8Array | string,
+  options: RawOptions = {},
+): Promise<RawResult> {
+  const list = typeof parts === "string" || parts instanceof Uint8Array ? [parts] : parts;
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  const received: Buffer[] = [];
+  let partsWritten = 0;
+  return new Promise<RawResult>((resolve) => {
+    const finish = (closedByServer: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ responses: parseResponses(Buffer.concat(received)), closedByServer, partsWritten });
+    };
+    const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    // A reset after the answer (the server closing with unread bytes) still counts as closed.
+    socket.on("error", () => finish(true));
+    socket.on("close", () => finish(true));
+    socket.once("connect", async () => {
+      for (const part of list) {
+        if (received.length > 0 || socket.destroyed) return;
+        if (partsWritten > 0 && options.gapMs) await delay(options.gapMs);
+        if (received.length > 0 || socket.destroyed) return;
+        socket.write(typeof part === "string" ? utf8(part) : part);
+        partsWritten++;
+      }
+      if (options.end && !socket.destroyed) socket.end();
+    });
+  });
+}
+
+/** Splits what a server wrote into responses (Content-Length, chunked, or up to the close). */
+function parseResponses(bytes: Buffer): SendResponse[] {
+  const responses: SendResponse[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const headEnd = bytes.indexOf("\r\n\r\n", offset);
+    if (headEnd === -1) break;
+    const [statusLine = "", ...lines] = bytes.subarray(offset, headEnd).toString("latin1").split("\r\n");
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+    const headers: IncomingHttpHeaders = {};
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const previous = headers[name];
+      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    }
+    let body: Buffer;
+    offset = headEnd + 4;
+    if (/\bchunked\b/i.test(String(headers["transfer-encoding"] ?? ""))) {
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const lineEnd = bytes.indexOf("\r\n", offset);
+        if (lineEnd === -1) return responses;
+        const size = Number.parseInt(bytes.subarray(offset, lineEnd).toString("latin1"), 16);
+        if (!(size >= 0) || lineEnd + 2 + size + 2 > bytes.length) return responses;
+        chunks.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+        offset = lineEnd + 2 + size + 2;
+        if (size === 0) break;
+      }
+      body = Buffer.concat(chunks);
+    } else if (headers["content-length"] !== undefined) {
+      const length = Number(headers["content-length"]);
+      if (offset + length > bytes.length) return responses;
+      body = bytes.subarray(offset, offset + length);
+      offset += length;
+    } else {
+      body = status === 204 || status === 304 || status < 200 ? Buffer.alloc(0) : bytes.subarray(offset);
+      offset += body.length;
+    }
+    const text = body.toString("utf8");
+    responses.push({ status, headers, text, json: parseJson(text) });
+  }
+  return responses;
+}
+
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A server the suite can reach, and how to stop it. */

@@ -2,6 +2,7 @@ import type { SuiteContext } from "../context.js";
 import { bodyCases } from "./body.js";
 import { errorCases } from "./errors.js";
 import { headerCases } from "./headers.js";
+import { hostileCases } from "./hostile.js";
 import { idempotencyCases } from "./idempotency.js";
 import { methodCases } from "./methods.js";
 import { vectorCases } from "./vectors.js";
@@ -14,4 +15,5 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   errorCases,
   idempotencyCases,
   methodCases,
+  hostileCases,
 ];

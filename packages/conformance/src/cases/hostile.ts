@@ -1,0 +1,441 @@
+import { createHmac } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { errorStatus, type TaskCallbackErrorCode } from "@taskhook/core";
+import { describe, expect, it } from "vitest";
+import {
+  expectAccepted,
+  expectError,
+  type SignedRequest,
+  type SuiteContext,
+  type TestServer,
+  withoutHeader,
+} from "../context.js";
+import { type RawOptions, type RawRequest, type RawResult, rawRequest, type SendResponse, sendRaw } from "../http.js";
+
+type HeaderValue = string | Uint8Array;
+type HeaderLines = Array<readonly [string, HeaderValue]>;
+
+const forged = "0".repeat(64);
+const bodyTimeoutMs = 250;
+
+/**
+ * What a client (or a proxy in front of the server) can send that Beam never does. Every case
+ * ends by sending a valid callback, which must still be answered 2xx: nothing a request does may
+ * crash the server or wedge it.
+ *
+ * Some requests break HTTP itself (a NUL in a header, a header over the server's size limit), and
+ * the server's HTTP layer may refuse them before the adapter sees them (Node answers 400 or 431
+ * and closes). Where a case says "or refused by the HTTP layer", either outcome passes: taskhook's
+ * own answer with the listed code, or a 4xx that is not taskhook's JSON, or the connection
+ * closed without an answer. Every other case wants taskhook's answer exactly.
+ */
+export function hostileCases(ctx: SuiteContext): void {
+  describe("hostile input", () => {
+    describe("header size and bytes", () => {
+      it("a 64 KiB X-Task-Signature -> 401 INVALID_SIGNATURE, or refused by the HTTP layer (Node: 431)", async () => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        const signature = `${request.headers["X-Task-Signature"]}${"a".repeat(64 * 1024)}`;
+        const result = await exchange(server, withHeaders(request, { "X-Task-Signature": signature }));
+        expectRefused(result, "INVALID_SIGNATURE");
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+
+      it("a 64 KiB header the signature does not cover -> 2xx, or refused by the HTTP layer (Node: 431)", async () => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        const result = await exchange(server, withHeaders(request, { "X-Padding": "p".repeat(64 * 1024) }));
+        expectAcceptedOrRefusedByHttp(result, server, 1);
+        await expectStillServing(ctx, server);
+      });
+
+      const bytes: Array<[string, string, (value: string) => HeaderValue, TaskCallbackErrorCode]> = [
+        ["UTF-8 in", "X-Task-ID", (id) => `${id}-東京`, "INVALID_HEADER"],
+        ["UTF-8 in", "X-Task-Status", () => "COMPLÉTE", "INVALID_HEADER"],
+        ["UTF-8 digits as", "X-Task-Timestamp", () => "١٧٦٤٣١٦٨٠٠", "INVALID_HEADER"],
+        ["UTF-8 in", "X-Task-Signature", (signature) => `${signature}é`, "INVALID_SIGNATURE"],
+        [
+          "a byte 0xFF (not UTF-8) in",
+          "X-Task-Signature",
+          (signature) => withByte(signature, 0xff),
+          "INVALID_SIGNATURE",
+        ],
+        ["a NUL byte in", "X-Task-ID", (id) => `${id}\0`, "INVALID_HEADER"],
+        ["a NUL byte in", "X-Task-Timestamp", (timestamp) => `${timestamp}\0`, "INVALID_HEADER"],
+        ["a NUL byte in", "X-Task-Signature", (signature) => `\0${signature}`, "INVALID_SIGNATURE"],
+      ];
+      for (const [what, name, change, code] of bytes) {
+        it(`${what} ${name} -> ${errorName(code)}, or refused by the HTTP layer`, async () => {
+          const server = await ctx.start();
+          const request = await ctx.callback({ result: 10 });
+          const result = await exchange(server, withHeaders(request, { [name]: change(request.headers[name] ?? "") }));
+          expectRefused(result, code);
+          expect(server.received).toHaveLength(0);
+          await expectStillServing(ctx, server);
+        });
+      }
+
+      it.each([
+        ["UTF-8", "café 東京 🚀"],
+        ["a NUL byte", "a\0b"],
+      ])("%s in a header the signature does not cover -> 2xx, or refused by the HTTP layer", async (_, value) => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        expectAcceptedOrRefusedByHttp(await exchange(server, withHeaders(request, { "X-Note": value })), server, 1);
+        await expectStillServing(ctx, server);
+      });
+    });
+
+    describe("repeated headers", () => {
+      // Node and `Headers` join repeats with ", ", which no strict format accepts; a server that
+      // kept only the first or the last would let a proxy and the app disagree on what was signed.
+      const repeats: Array<[string, string, (valid: string) => [string, string], TaskCallbackErrorCode]> = [
+        ["X-Task-Signature", "the valid signature twice", (valid) => [valid, valid], "INVALID_SIGNATURE"],
+        ["X-Task-Signature", "valid, then forged", (valid) => [valid, forged], "INVALID_SIGNATURE"],
+        ["X-Task-Signature", "forged, then valid", (valid) => [forged, valid], "INVALID_SIGNATURE"],
+        ["X-Task-Timestamp", "the same value twice", (valid) => [valid, valid], "INVALID_HEADER"],
+        ["X-Task-ID", "the same value twice", (valid) => [valid, valid], "INVALID_HEADER"],
+        ["X-Task-Status", "the same value twice", (valid) => [valid, valid], "INVALID_HEADER"],
+      ];
+      for (const [name, how, values, code] of repeats) {
+        it(`${name} sent twice (${how}) -> ${errorName(code)}`, async () => {
+          const server = await ctx.start();
+          const request = await ctx.callback({ result: 10 });
+          const result = await exchange(server, withHeaders(request, { [name]: values(request.headers[name] ?? "") }));
+          expectError(firstAnswer(result), code);
+          expect(server.received).toHaveLength(0);
+          await expectStillServing(ctx, server);
+        });
+      }
+    });
+
+    describe("timestamps, each correctly signed as written", () => {
+      // Signed over the exact text, so only the format check stands between them and 2xx: a
+      // lenient parser (Number, parseInt, parseFloat) reads most of them as a time in the window.
+      const timestamps: Array<[string, string]> = [
+        ["negative", "-1"],
+        ["negative now", `-${ctx.now}`],
+        ["fractional", `${ctx.now}.5`],
+        ["fractional zero", `${ctx.now}.0`],
+        ["exponent form", `${ctx.now / 100}e2`],
+        ["exponent form with a fraction", `${ctx.now / 1e9}e9`],
+        ["a leading +", `+${ctx.now}`],
+        ["a leading zero", `0${ctx.now}`],
+        ["leading zeros", `0000${ctx.now}`],
+        ["2^53 + 1", "9007199254740993"],
+        ["beyond 2^64", "18446744073709551617"],
+        ["400 digits, Infinity as a number", `1${"0".repeat(400)}`],
+      ];
+      for (const [what, timestamp] of timestamps) {
+        const shown = timestamp.length > 24 ? `${timestamp.slice(0, 12)}...` : timestamp;
+        it(`${what} (${shown}) -> 400 INVALID_HEADER`, async () => {
+          const server = await ctx.start();
+          const request = await ctx.callback({ result: 10 });
+          const signature = signAt(ctx.secret, request.body, timestamp);
+          const response = await server.send({
+            ...request,
+            headers: { ...request.headers, "X-Task-Timestamp": timestamp, "X-Task-Signature": signature },
+          });
+          expectError(response, "INVALID_HEADER");
+          expect(server.received).toHaveLength(0);
+          await expectStillServing(ctx, server);
+        });
+      }
+    });
+
+    describe("Content-Length and slow bodies", () => {
+      it("Content-Length shorter than the body -> 401 INVALID_SIGNATURE for the cut body, without waiting for the rest", async () => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        const body = bytesOf(request.body);
+        const bytes = rawRequest(server.url, { ...withHeaders(request), contentLength: body.length - 5 });
+        const cut = bytes.length - 5;
+        // The last 5 bytes follow only if no answer came within a second.
+        const result = await sendRaw(server.url, [bytes.subarray(0, cut), bytes.subarray(cut)], { gapMs: 1000 });
+        expectError(firstAnswer(result), "INVALID_SIGNATURE");
+        expect(result.partsWritten).toBe(1);
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+
+      it("Content-Length shorter than the body, all sent at once -> 401 INVALID_SIGNATURE, or refused by the HTTP layer", async () => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        const body = bytesOf(request.body);
+        const result = await exchange(server, { ...withHeaders(request), contentLength: body.length - 5 });
+        // The 5 bytes left over are no request: Node answers them 400 and closes, before the adapter answers.
+        expectRefused(result, "INVALID_SIGNATURE");
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+
+      it(`Content-Length longer than the body, connection held open -> 408 REQUEST_TIMEOUT after bodyTimeoutMs, and closed`, async () => {
+        const server = await ctx.start({ options: { bodyTimeoutMs } });
+        const request = await ctx.callback({ result: 10 });
+        const body = bytesOf(request.body);
+        const result = await exchange(server, { ...withHeaders(request, {}, false), contentLength: body.length + 64 });
+        expectError(firstAnswer(result), "REQUEST_TIMEOUT");
+        expect(result.closedByServer, "the server must close the connection after a 408").toBe(true);
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+
+      it("Content-Length longer than the body, then the client half-closes -> 400 INVALID_BODY, or refused by the HTTP layer", async () => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        const body = bytesOf(request.body);
+        const head = { ...withHeaders(request), contentLength: body.length + 64 };
+        expectRefused(await exchange(server, head, { end: true }), "INVALID_BODY");
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+
+      for (const framing of ["Content-Length", "chunked"] as const) {
+        it(`a valid callback trickled one byte every 25 ms (${framing}) -> 408 REQUEST_TIMEOUT after bodyTimeoutMs, and closed`, async () => {
+          const server = await ctx.start({ options: { bodyTimeoutMs } });
+          const request = await ctx.callback({ caption: "x".repeat(200) });
+          const body = bytesOf(request.body);
+          const chunked = framing === "chunked";
+          // No `Connection: close`: the server must decide to close by itself.
+          const lines = withHeaders(request, chunked ? { "Transfer-Encoding": "chunked" } : {}, false).headers;
+          const head = rawRequest(server.url, { headers: lines, contentLength: chunked ? null : body.length });
+          const parts: Array<Uint8Array | string> = [head];
+          for (const byte of body) {
+            const one = new Uint8Array([byte]);
+            parts.push(chunked ? Buffer.concat([bytesOf("1\r\n"), one, bytesOf("\r\n")]) : one);
+          }
+          if (chunked) parts.push("0\r\n\r\n");
+          // Each byte comes well inside the timeout: only a deadline for the whole body stops it.
+          const result = await sendRaw(server.url, parts, { gapMs: 25, waitMs: 4000 });
+          expectError(firstAnswer(result), "REQUEST_TIMEOUT");
+          expect(result.partsWritten, "answered before the body was complete").toBeLessThan(parts.length);
+          expect(result.closedByServer, "the server must close the connection after a 408").toBe(true);
+          expect(server.received).toHaveLength(0);
+          await expectStillServing(ctx, server);
+        });
+      }
+    });
+
+    describe("compressed bodies", () => {
+      it("a gzip bomb (16 MiB of JSON in 16 KiB), correctly signed -> 415 UNSUPPORTED_ENCODING, never inflated", async () => {
+        // Inflated, it would pass the 1 MiB limit (413) and the signature over the gzip bytes (401).
+        const server = await ctx.start({ options: { maxBodyBytes: 1024 * 1024 } });
+        const bomb = gzipSync(`{"data": "${"0".repeat(16 * 1024 * 1024)}"}`, { level: 9 });
+        const request = await ctx.sign(bomb);
+        const response = await server.send({ ...request, headers: { ...request.headers, "Content-Encoding": "gzip" } });
+        expectError(response, "UNSUPPORTED_ENCODING");
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+
+      it.each(["GZIP", "x-gzip", "deflate", "br", "zstd", "gzip, identity"])(
+        "Content-Encoding %j over a plain, correctly signed body -> 415 UNSUPPORTED_ENCODING",
+        async (encoding) => {
+          const server = await ctx.start();
+          const request = await ctx.callback({ result: 10 });
+          const response = await server.send({
+            ...request,
+            headers: { ...request.headers, "Content-Encoding": encoding },
+          });
+          expectError(response, "UNSUPPORTED_ENCODING");
+          expect(server.received).toHaveLength(0);
+          await expectStillServing(ctx, server);
+        },
+      );
+
+      it('Content-Encoding "identity" -> 2xx', async () => {
+        const server = await ctx.start();
+        const request = await ctx.callback({ result: 10 });
+        expectAccepted(
+          await server.send({ ...request, headers: { ...request.headers, "Content-Encoding": "identity" } }),
+        );
+        expect(server.received).toHaveLength(1);
+      });
+    });
+
+    describe("deep JSON", () => {
+      // Only a signed body is ever parsed, so nesting is the sender's own data: it is accepted
+      // and handed on intact (JSON.parse does not recurse). Beam's sender (Python's json.dumps)
+      // cannot even produce it. A forged one is refused before any parsing.
+      const depth = 100_000;
+      const nested = `{"data": ${"[".repeat(depth)}${"]".repeat(depth)}}`;
+
+      it("JSON nested 100,000 deep, correctly signed -> 2xx, the data handed on at full depth", async () => {
+        const server = await ctx.start();
+        expectAccepted(await server.send(await ctx.sign(nested)));
+        expect(server.received).toHaveLength(1);
+        expect(depthOf(server.received[0]?.data)).toBe(depth);
+        await expectStillServing(ctx, server);
+      });
+
+      it("JSON nested 100,000 deep, forged -> 401 INVALID_SIGNATURE", async () => {
+        const server = await ctx.start();
+        const request = await ctx.sign(nested);
+        const response = await server.send({
+          ...request,
+          headers: { ...request.headers, "X-Task-Signature": forged },
+        });
+        expectError(response, "INVALID_SIGNATURE");
+        expect(server.received).toHaveLength(0);
+        await expectStillServing(ctx, server);
+      });
+    });
+
+    describe("a flood", () => {
+      const connections = 100;
+      const perConnection = 10;
+      const validCount = 20;
+
+      it(`${connections * perConnection} invalid requests at once (${connections} connections x ${perConnection} pipelined) -> each refused, while ${validCount} valid callbacks alongside -> 2xx`, {
+        timeout: 20_000,
+      }, async () => {
+        const server = await ctx.start();
+        const template = await ctx.callback({ result: 10 });
+        const kinds: Array<[Record<string, string>, TaskCallbackErrorCode]> = [
+          [{ ...template.headers, "X-Task-Signature": forged }, "INVALID_SIGNATURE"],
+          [withoutHeader(template.headers, "X-Task-Signature"), "MISSING_HEADER"],
+          [{ ...template.headers, "X-Task-Timestamp": String(ctx.now - 3600) }, "TIMESTAMP_EXPIRED"],
+          [{ ...template.headers, "X-Task-Timestamp": `+${ctx.now}` }, "INVALID_HEADER"],
+          [{ ...template.headers, "Content-Encoding": "gzip" }, "UNSUPPORTED_ENCODING"],
+        ];
+        const expected: Array<Array<[number, string]>> = [];
+        const floods: Uint8Array[] = [];
+        for (let c = 0; c < connections; c++) {
+          const requests: Uint8Array[] = [];
+          expected.push([]);
+          for (let r = 0; r < perConnection; r++) {
+            const [headers, code] = kinds[(c * perConnection + r) % kinds.length] as (typeof kinds)[number];
+            const last = r === perConnection - 1;
+            const lines: HeaderLines = Object.entries(headers);
+            if (last) lines.push(["Connection", "close"]);
+            requests.push(rawRequest(server.url, { headers: lines, body: template.body }));
+            expected[c]?.push([errorStatus[code], code]);
+          }
+          floods.push(Buffer.concat(requests));
+        }
+        const valid = await Promise.all(Array.from({ length: validCount }, (_, i) => ctx.callback({ valid: i })));
+
+        const [results, answers] = await Promise.all([
+          Promise.all(floods.map((bytes) => sendRaw(server.url, bytes, { waitMs: 15_000 }))),
+          Promise.all(valid.map((request) => server.send(request))),
+        ]);
+
+        const got = results.map((result) =>
+          result.responses.map((response): [number, string] => [response.status, codeOf(response) ?? response.text]),
+        );
+        expect(got).toEqual(expected);
+        for (const answer of answers) expectAccepted(answer);
+        expect(server.received.map((callback) => callback.taskId).sort()).toEqual(
+          valid.map((request) => request.headers["X-Task-ID"]).sort(),
+        );
+        await expectStillServing(ctx, server);
+      });
+    });
+  });
+}
+
+/** One raw request on its own connection, answers collected until the server closes it. */
+function exchange(server: TestServer, request: RawRequest, options: RawOptions = {}): Promise<RawResult> {
+  return sendRaw(server.url, rawRequest(server.url, request), { waitMs: 5000, ...options });
+}
+
+/**
+ * `request` as raw header lines, with `changes` applied: a value replaces the header (or adds
+ * it), an array of values repeats it. The body goes as it is.
+ */
+function withHeaders(
+  request: SignedRequest,
+  changes: Record<string, HeaderValue | HeaderValue[]> = {},
+  close = true,
+): RawRequest {
+  const headers: HeaderLines = [];
+  const all: Record<string, HeaderValue | HeaderValue[]> = { ...request.headers, ...changes };
+  for (const [name, value] of Object.entries(all)) {
+    for (const one of Array.isArray(value) ? value : [value]) headers.push([name, one]);
+  }
+  if (close) headers.push(["Connection", "close"]);
+  return { headers, body: request.body };
+}
+
+/** The first answer on a raw connection; fails when there was none. */
+function firstAnswer(result: RawResult): SendResponse {
+  const [response] = result.responses;
+  expect(response, `no answer (connection ${result.closedByServer ? "closed" : "left open"})`).toBeDefined();
+  return response as SendResponse;
+}
+
+/**
+ * Refused by taskhook with `code`, or by the server's HTTP layer before the adapter: a 4xx that
+ * is not taskhook's JSON, or the connection closed without an answer. Never 2xx.
+ */
+function expectRefused(result: RawResult, code: TaskCallbackErrorCode): void {
+  const [response] = result.responses;
+  if (response === undefined) {
+    expect(result.closedByServer, "no answer, and the connection was left open").toBe(true);
+  } else if (codeOf(response) !== undefined) {
+    expectError(response, code);
+  } else {
+    expectHttpLayerRefusal(response);
+  }
+}
+
+/** Accepted (2xx, the handler ran `count` times), or refused by the HTTP layer (the handler never ran). */
+function expectAcceptedOrRefusedByHttp(result: RawResult, server: TestServer, count: number): void {
+  const [response] = result.responses;
+  if (response !== undefined && Math.floor(response.status / 100) === 2) {
+    expect(server.received).toHaveLength(count);
+    return;
+  }
+  if (response === undefined) expect(result.closedByServer, "no answer, and the connection was left open").toBe(true);
+  else expectHttpLayerRefusal(response);
+  expect(server.received).toHaveLength(0);
+}
+
+function expectHttpLayerRefusal(response: SendResponse): void {
+  expect(codeOf(response), `taskhook answered ${response.status} ${response.text}`).toBeUndefined();
+  expect(Math.floor(response.status / 100), `expected a 4xx, got ${response.status} ${response.text}`).toBe(4);
+}
+
+/** A valid callback sent after whatever the test did is still answered 2xx and handled. */
+async function expectStillServing(ctx: SuiteContext, server: TestServer): Promise<void> {
+  const before = server.received.length;
+  const request = await ctx.callback({ still: "serving" });
+  expectAccepted(await server.send(request));
+  expect(server.received).toHaveLength(before + 1);
+  expect(server.received.at(-1)?.taskId).toBe(request.headers["X-Task-ID"]);
+}
+
+/** The `error.code` of taskhook's error shape, when the answer has it. */
+function codeOf(response: SendResponse): string | undefined {
+  const error = (response.json as { error?: { code?: unknown } } | undefined)?.error;
+  return typeof error?.code === "string" ? error.code : undefined;
+}
+
+function errorName(code: TaskCallbackErrorCode): string {
+  return `${errorStatus[code]} ${code}`;
+}
+
+/** Beam's signature over `body` and the timestamp exactly as written, whatever it is. */
+function signAt(secret: string, body: Uint8Array | string, timestamp: string): string {
+  const message = `${Buffer.from(bytesOf(body)).toString("base64")}:${timestamp}`;
+  return createHmac("sha256", secret).update(message).digest("hex");
+}
+
+function bytesOf(value: Uint8Array | string): Uint8Array {
+  return typeof value === "string" ? new TextEncoder().encode(value) : value;
+}
+
+function withByte(text: string, byte: number): Uint8Array {
+  return Buffer.concat([bytesOf(text), new Uint8Array([byte])]);
+}
+
+/** How deep `value` nests in first elements, counted without recursion. */
+function depthOf(value: unknown): number {
+  let depth = 0;
+  while (Array.isArray(value)) {
+    depth++;
+    value = value[0];
+  }
+  return depth;
+}
