@@ -1,3 +1,4 @@
+import { isBinary, toBytes } from "./encoding.js";
 import { isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import { bodyTooLarge } from "./verify.js";
 
@@ -44,7 +45,7 @@ export async function readBody(source: BodySource | null | undefined, options: R
   const chunks: Uint8Array[] = [];
   let total = 0;
   const take = (chunk: Uint8Array | string) => {
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    const bytes = typeof chunk === "string" || isBinary(chunk) ? toBytes(chunk) : notBytes(chunk);
     total += bytes.length;
     if (total > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
     chunks.push(bytes);
@@ -114,6 +115,13 @@ function startDeadline(timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
   });
   timeout.catch(() => {});
   return state;
+}
+
+function notBytes(chunk: unknown): never {
+  throw new TaskCallbackError(
+    "BODY_ALREADY_PARSED",
+    `The body stream yields ${typeof chunk} chunks, not bytes: it was already parsed (object mode); give taskhook the raw request stream.`,
+  );
 }
 
 function isWebStream(source: BodySource): source is ReadableStream<Uint8Array> {

@@ -1,3 +1,5 @@
+import { TaskCallbackError } from "./errors.js";
+
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const encodeTable = Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -8,18 +10,27 @@ for (let i = 0; i < 4096; i++) pairTable[i] = (encodeTable[i >> 6] as number) | 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** The body as bytes; a string is taken as the raw text the caller received. */
+/**
+ * True for an `ArrayBuffer` or any typed-array view, from this realm or another (Node's
+ * `vm`, Jest and iframes hand over buffers that fail `instanceof`).
+ */
+export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView {
+  return ArrayBuffer.isView(value) || Object.prototype.toString.call(value) === "[object ArrayBuffer]";
+}
+
+/**
+ * The body as bytes; a string is taken as the raw text the caller received. Anything else
+ * (most often an object a body parser made) cannot be verified and is refused with
+ * `BODY_ALREADY_PARSED`, whose message says how to keep the raw bytes.
+ */
 export function toBytes(body: Uint8Array | ArrayBuffer | string): Uint8Array {
   if (typeof body === "string") return utf8Encoder.encode(body);
   if (body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) {
-    const view = body as ArrayBufferView;
-    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  }
-  throw new TypeError(
-    "taskhook: body must be a Uint8Array, an ArrayBuffer or the raw body text; got " +
-      (body === null ? "null" : typeof body),
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (isBinary(body)) return new Uint8Array(body);
+  throw new TaskCallbackError(
+    "BODY_ALREADY_PARSED",
+    `The body is ${body === null ? "null" : typeof body}, not the raw bytes: Beam's signature covers the bytes as sent, so pass a Uint8Array, an ArrayBuffer or the raw text, read before any body parser.`,
   );
 }
 

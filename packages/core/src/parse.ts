@@ -6,12 +6,27 @@ const invalid = (message: string, cause?: unknown) =>
   new TaskCallbackError("INVALID_BODY", message, cause === undefined ? undefined : { cause });
 
 /**
+ * Deepest nesting accepted in `data`. Beam serializes with Python's `json.dumps`, which stops
+ * at the interpreter's recursion limit (1,000), so nothing deeper comes from Beam; deeper data
+ * would only crash handlers that walk it recursively.
+ */
+export const MAX_DATA_DEPTH = 1000;
+
+/**
  * Extracts `data` from a verified body: a JSON object's `data` field or, for a body that is not
  * JSON and is sent as a form, its `data` field (JSON-decoded when it is JSON text).
  * `JSON.parse` keeps a `__proto__` key as an own, plain property, so payloads cannot reach any
  * prototype.
  */
 export function parseData(bytes: Uint8Array, contentType: string | undefined): unknown {
+  const data = extractData(bytes, contentType);
+  if (deeperThan(data, MAX_DATA_DEPTH)) {
+    throw invalid(`The callback data is nested deeper than ${MAX_DATA_DEPTH} levels, which Beam never sends.`);
+  }
+  return data;
+}
+
+function extractData(bytes: Uint8Array, contentType: string | undefined): unknown {
   if (bytes.length === 0) throw invalid("The body is empty; Beam sends a JSON object with a `data` field.");
   let text: string;
   try {
@@ -50,6 +65,26 @@ export function parseData(bytes: Uint8Array, contentType: string | undefined): u
   throw invalid(`The body is not valid JSON (${(jsonError as Error).message}).`, jsonError);
 }
 
+/** Walks containers with an explicit stack, so hostile nesting cannot overflow the call stack. */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > limit) return true;
+    for (const key in node) {
+      const child = node[key];
+      if (typeof child === "object" && child !== null) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 function isDataObject(payload: unknown): payload is { data: unknown } {
   return typeof payload === "object" && payload !== null && !Array.isArray(payload) && Object.hasOwn(payload, "data");
 }
@@ -66,8 +101,13 @@ export async function validateData<S extends StandardSchemaV1>(
   schema: S,
   data: unknown,
 ): Promise<StandardSchemaV1.InferOutput<S>> {
-  let result = schema["~standard"].validate(data);
-  if (result instanceof Promise) result = await result;
+  let result: StandardSchemaV1.Result<unknown>;
+  try {
+    result = await schema["~standard"].validate(data);
+  } catch (error) {
+    // A schema that throws (a stack overflow on hostile nesting, a bug) still gets a typed answer.
+    throw invalid("The callback data could not be validated: the schema threw.", error);
+  }
   if (result.issues === undefined) return result.value as StandardSchemaV1.InferOutput<S>;
   const shown = result.issues.slice(0, 5).map((issue) => {
     const path = (issue.path ?? []).map((part) => String(typeof part === "object" ? part.key : part)).join(".");

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { crypto } from "./crypto/web.js";
+import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
@@ -174,5 +175,5 @@ function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | 
 }
 
 function isRaw(body: CallbackRequest["body"]): body is Uint8Array | ArrayBuffer | string {
-  return typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer;
+  return typeof body === "string" || isBinary(body);
 }

@@ -37,6 +37,13 @@ describe("readBody", () => {
     expect(pulled).toBeLessThan(20);
   });
 
+  it("refuses an object-mode stream (a body parser's output) as BODY_ALREADY_PARSED", async () => {
+    const parsed = Readable.from([{ data: { result: 10 } }]);
+    await expect(readBody(parsed as never, { maxBodyBytes: 100 })).rejects.toMatchObject({
+      code: "BODY_ALREADY_PARSED",
+    });
+  });
+
   it("turns a broken stream into INVALID_BODY", async () => {
     const broken = new ReadableStream({
       pull(controller) {

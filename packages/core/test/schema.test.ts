@@ -36,6 +36,22 @@ describe("schema (Standard Schema)", () => {
     expect(error.message).toContain("data.result");
   });
 
+  it("answers INVALID_BODY when the schema itself throws", async () => {
+    const cb = await createTestCallback({ data: { result: 1 }, secret, timestamp: T });
+    const throwing = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: () => {
+          throw new RangeError("Maximum call stack size exceeded");
+        },
+      },
+    };
+    await expect(createVerifier({ secret, now, schema: throwing }).verify(cb)).rejects.toMatchObject({
+      code: "INVALID_BODY",
+    });
+  });
+
   it("leaves data unknown without a schema", async () => {
     const cb = await createTestCallback({ data: 1, secret, timestamp: T });
     const callback = await createVerifier({ secret, now }).verify(cb);

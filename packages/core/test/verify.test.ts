@@ -229,6 +229,40 @@ describe("verify", () => {
       }
     });
 
+    it("accepts bytes from another realm (node:vm, Jest) and refuses a parsed object as BODY_ALREADY_PARSED", async () => {
+      const { runInNewContext } = await import("node:vm");
+      const { headers, body } = await signed();
+      const verifier = createVerifier({ secret, now: at(T) });
+      const bytes = [...new TextEncoder().encode(body)];
+      const foreign = runInNewContext(
+        `[new Uint8Array(${JSON.stringify(bytes)}), new Uint8Array(${JSON.stringify(bytes)}).buffer]`,
+      );
+      for (const input of foreign) {
+        expect(input instanceof Uint8Array || input instanceof ArrayBuffer).toBe(false);
+        await expect(verifier.verify({ headers, body: input })).resolves.toMatchObject({ data: { result: 10 } });
+      }
+      for (const parsed of [{ data: { result: 10 } }, null, undefined, 42]) {
+        const error = await verifier.verify({ headers, body: parsed as unknown as string }).catch((e) => e);
+        expect(error).toMatchObject({ code: "BODY_ALREADY_PARSED", status: 500 });
+        expect(error.message).toMatch(/raw/);
+      }
+    });
+
+    it("refuses data nested deeper than Python's json.dumps can write (1,000), without a stack overflow", async () => {
+      const verifier = createVerifier({ secret, now: at(T) });
+      const nested = (depth: number) => `{"data": ${"[".repeat(depth)}${"]".repeat(depth)}}`;
+      for (const [depth, code] of [
+        [1000, undefined],
+        [1001, "INVALID_BODY"],
+        [100_000, "INVALID_BODY"],
+      ] as const) {
+        const body = nested(depth);
+        const { headers } = await signed();
+        const sig = await signCallback({ body, secret, timestamp: T });
+        expect(await codeOf(verifier.verify({ headers: { ...headers, ...sig }, body })), String(depth)).toBe(code);
+      }
+    });
+
     it("rejects bytes that are not UTF-8", async () => {
       const body = new Uint8Array([0x7b, 0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
       const { headers } = await signed();

@@ -255,18 +255,23 @@ export function hostileCases(ctx: SuiteContext): void {
     });
 
     describe("deep JSON", () => {
-      // Only a signed body is ever parsed, so nesting is the sender's own data: it is accepted
-      // and handed on intact (JSON.parse does not recurse). Beam's sender (Python's json.dumps)
-      // cannot even produce it. A forged one is refused before any parsing.
-      const depth = 100_000;
-      const nested = `{"data": ${"[".repeat(depth)}${"]".repeat(depth)}}`;
+      // Beam's sender (Python's json.dumps) stops at 1,000 levels, so deeper data is refused
+      // before it reaches a handler that might walk it recursively; the server must not crash.
+      // A forged one is refused before any parsing.
+      const nestedTo = (depth: number) => `{"data": ${"[".repeat(depth)}${"]".repeat(depth)}}`;
+      const nested = nestedTo(100_000);
 
-      it("JSON nested 100,000 deep, correctly signed -> 2xx, the data handed on at full depth", async () => {
+      it("JSON nested 100,000 deep, correctly signed -> 400 INVALID_BODY, no crash", async () => {
         const server = await ctx.start();
-        expectAccepted(await server.send(await ctx.sign(nested)));
-        expect(server.received).toHaveLength(1);
-        expect(depthOf(server.received[0]?.data)).toBe(depth);
+        expectError(await server.send(await ctx.sign(nested)), "INVALID_BODY");
+        expect(server.received).toHaveLength(0);
         await expectStillServing(ctx, server);
+      });
+
+      it("JSON nested 1,000 deep (as deep as json.dumps goes) -> 2xx, the data handed on at full depth", async () => {
+        const server = await ctx.start();
+        expectAccepted(await server.send(await ctx.sign(nestedTo(1000))));
+        expect(depthOf(server.received[0]?.data)).toBe(1000);
       });
 
       it("JSON nested 100,000 deep, forged -> 401 INVALID_SIGNATURE", async () => {
