@@ -1,0 +1,37 @@
+import { defineConformanceSuite, type StartOptions, startHttpServer } from "@taskhook/conformance";
+import { TaskCallbackError } from "@taskhook/core";
+import express5, { type ErrorRequestHandler } from "express";
+import express4 from "express4";
+import { taskCallback } from "../src/index.js";
+
+// A failed route goes to the app's error handler, as in any Express app; this one answers
+// like taskhook does, without the error's message.
+const errorHandler: ErrorRequestHandler = (_error, _req, res, _next) => {
+  res.status(500).json(new TaskCallbackError("HANDLER_FAILED", "The route failed."));
+};
+
+// Express 4's API is the same for everything used here; its own types are checked in express.test.ts.
+for (const [version, express] of [
+  ["express 5", express5],
+  ["express 4", express4 as unknown as typeof express5],
+] as const) {
+  defineConformanceSuite({
+    name: `${version} (onCallback)`,
+    nonPost: "next",
+    start: (options) => startHttpServer(express().post("/beam", taskCallback(options)), "/beam"),
+  });
+
+  defineConformanceSuite({
+    name: `${version} (middleware)`,
+    nonPost: "next",
+    start: ({ onCallback, ...options }: StartOptions) =>
+      startHttpServer(
+        express()
+          .post("/beam", taskCallback(options), (req, res, next) => {
+            onCallback(req.taskCallback!).then(() => res.json({ ok: true }), next);
+          })
+          .use(errorHandler),
+        "/beam",
+      ),
+  });
+}

@@ -1,0 +1,118 @@
+import type { IncomingMessage } from "node:http";
+import {
+  createCallbackProcessor,
+  DEFAULT_MAX_BODY_BYTES,
+  type InferData,
+  type ProcessorOptions,
+  type StandardSchemaV1,
+  type TaskCallback,
+} from "@taskhook/core";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The verified Beam callback, on the route `taskCallback` adds; `null` elsewhere. */
+    taskCallback: TaskCallback | null;
+  }
+}
+
+/** Options for {@link taskCallback}: core's processor options, the route's path and handler. */
+export interface TaskCallbackPluginOptions<S extends StandardSchemaV1 | undefined = undefined>
+  extends ProcessorOptions<S> {
+  /** Where the callback route listens, e.g. `"/beam"` (under the register `prefix`, if any). */
+  path: string;
+  /**
+   * Your route handler, run once per verified callback with `request.taskCallback` set; its
+   * answer is sent. Throwing, or answering 500 or more, leaves the callback unprocessed, so
+   * Beam's retry runs it again. Without it, the plugin answers by itself after `onCallback`.
+   */
+  handler?: (
+    this: FastifyInstance,
+    request: FastifyRequest & { taskCallback: TaskCallback<InferData<S>> },
+    reply: FastifyReply,
+  ) => unknown;
+}
+
+async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<StandardSchemaV1 | undefined>) {
+  const { path, handler, ...rest } = options;
+  const maxBodyBytes = Math.min(rest.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, app.initialConfig.bodyLimit ?? Infinity);
+  const processor = createCallbackProcessor({ ...rest, maxBodyBytes });
+
+  // This scope only: the stream goes to core as it is, read within both limits and bodyTimeoutMs.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+  app.decorateRequest("taskCallback", null);
+
+  // The plugin owns the path: other methods are answered 405 with `Allow: POST`, by core.
+  app.all(path, async function (request, reply) {
+    const stream = request.body as IncomingMessage | undefined;
+    let routeAnswered5xx = false;
+    let answer: unknown;
+    const runRoute = async (callback: TaskCallback) => {
+      request.taskCallback = callback;
+      answer = await handler?.call(this, request as typeof request & { taskCallback: TaskCallback }, reply);
+      routeAnswered5xx = reply.statusCode >= 500;
+      if (routeAnswered5xx) throw new Error(`The route answered ${reply.statusCode}; the callback stays unprocessed.`);
+    };
+    const body = stream?.iterator({ destroyOnReturn: false }) ?? null;
+    const result = await processor.process(
+      { method: request.method, headers: request.headers, body },
+      handler && runRoute,
+    );
+
+    if (reply.sent) return reply;
+    if (handler !== undefined && (result.handled || routeAnswered5xx)) return answer;
+    if (stream !== undefined && !stream.readableEnded) discardRest(request.raw);
+    return reply.code(result.status).headers(result.headers).send(result.body);
+  });
+}
+
+/**
+ * Fastify plugin that adds one route receiving Beam task callbacks: it verifies them (signature,
+ * timestamp, body) and answers errors from core's table as `{"error": {"code", "message"}}`.
+ * The route has its own body handling: the raw bytes are read within `maxBodyBytes` and
+ * Fastify's `bodyLimit` (the smaller wins); the rest of the app parses bodies as before.
+ *
+ * Two ways to use it:
+ * - With `onCallback`: it runs `onCallback` and answers by itself.
+ * - With `handler`: your route handler runs with the typed `request.taskCallback`, and its
+ *   answer is sent; throwing or answering 5xx leaves the callback unprocessed for Beam's retry.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { taskCallback } from "@taskhook/fastify";
+ *
+ * const app = Fastify();
+ * await app.register(taskCallback, {
+ *   path: "/beam",
+ *   secret: process.env.BEAM_SIGNING_KEY!,
+ *   handler: async (request) => {
+ *     const { taskId, status, data } = request.taskCallback;
+ *     await saveResult(taskId, status, data);
+ *     return { ok: true };
+ *   },
+ * });
+ * ```
+ */
+export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<StandardSchemaV1 | undefined>> = fp(plugin, {
+  name: "@taskhook/fastify",
+  fastify: "5.x",
+  encapsulate: true,
+});
+
+/**
+ * After an early answer (413), drops what the client still sends so that a client that sends
+ * its whole body before reading sees the answer; past 64 MiB or a second, closes the connection.
+ */
+function discardRest(req: IncomingMessage) {
+  let budget = 64 * 1024 * 1024;
+  const stop = () => req.socket.destroy();
+  const timer = setTimeout(stop, 1000).unref();
+  req.once("end", () => clearTimeout(timer));
+  req.on("data", (chunk: Uint8Array) => {
+    budget -= chunk.length;
+    if (budget < 0) stop();
+  });
+}

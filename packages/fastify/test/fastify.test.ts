@@ -1,0 +1,161 @@
+import { createRequire } from "node:module";
+import { connect } from "node:net";
+import { type SendRequest, send } from "@taskhook/conformance";
+import { createTestCallback, type TaskCallback } from "@taskhook/core";
+import Fastify, { type FastifyInstance } from "fastify";
+import { describe, expect, expectTypeOf, it, onTestFinished } from "vitest";
+import { taskCallback } from "../src/index.js";
+
+const secret = "sk_fastify_test";
+
+async function listen(app: FastifyInstance) {
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  onTestFinished(() => app.close());
+  return address;
+}
+
+async function post(url: string, request?: SendRequest) {
+  const { status, json, headers } = await send(url, request ?? (await createTestCallback({ data: 1, secret })));
+  return { status, body: json, headers };
+}
+
+describe("taskCallback", () => {
+  it("runs the handler with a typed request.taskCallback and sends its answer", async () => {
+    const app = Fastify();
+    await app.register(taskCallback, {
+      path: "/beam",
+      secret,
+      handler: async (request) => {
+        expectTypeOf(request.taskCallback).toEqualTypeOf<TaskCallback>();
+        return { doubled: (request.taskCallback.data as { result: number }).result * 2 };
+      },
+    });
+    const request = await createTestCallback({ data: { result: 10 }, secret });
+    expect(await post(`${await listen(app)}/beam`, request)).toMatchObject({ status: 200, body: { doubled: 20 } });
+  });
+
+  it("leaves the rest of the app parsing bodies exactly as before", async () => {
+    const requests: SendRequest[] = [
+      { headers: { "content-type": "application/json" }, body: '{"a": [1, 2]}' },
+      { headers: { "content-type": "application/json" }, body: '{"a": ' },
+      { headers: { "content-type": "application/json" }, body: `{"a": "${"x".repeat(2048)}"}` },
+      { headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1" },
+      { headers: { "content-type": "text/plain" }, body: "hello" },
+    ];
+    const answers = async (withPlugin: boolean) => {
+      const app = Fastify({ bodyLimit: 1024 });
+      app.post("/other", async (request) => ({ body: request.body, taskCallback: request.taskCallback ?? "none" }));
+      if (withPlugin) await app.register(taskCallback, { path: "/beam", secret, onCallback: () => {} });
+      const url = `${await listen(app)}/other`;
+      const results = [];
+      for (const request of requests) results.push(await post(url, request));
+      return results.map(({ status, body }) => ({ status, body }));
+    };
+    const before = await answers(false);
+    expect(before.map((answer) => answer.status)).toEqual([200, 400, 413, 415, 200]);
+    expect(before[0]?.body).toEqual({ body: { a: [1, 2] }, taskCallback: "none" });
+    expect(await answers(true)).toEqual(before);
+  });
+
+  it("honours Fastify's bodyLimit and maxBodyBytes, whichever is smaller, in core's error shape", async () => {
+    for (const [bodyLimit, maxBodyBytes] of [
+      [1024, undefined],
+      [1024 * 1024, 1024],
+    ] as const) {
+      const app = Fastify({ bodyLimit });
+      await app.register(taskCallback, {
+        path: "/beam",
+        secret,
+        onCallback: () => {},
+        ...(maxBodyBytes && { maxBodyBytes }),
+      });
+      const url = `${await listen(app)}/beam`;
+      expect((await post(url, await createTestCallback({ data: "x".repeat(900), secret }))).status).toBe(200);
+      for (const transfer of ["length", "chunked"] as const) {
+        const request = await createTestCallback({ data: "x".repeat(1100), secret });
+        expect(await post(url, { ...request, transfer })).toMatchObject({
+          status: 413,
+          body: { error: { code: "BODY_TOO_LARGE" } },
+        });
+      }
+    }
+  });
+
+  it("keeps a handler's 5xx answer and leaves the callback unprocessed, so the retry runs it", async () => {
+    let calls = 0;
+    const app = Fastify();
+    await app.register(taskCallback, {
+      path: "/beam",
+      secret,
+      onError: () => {},
+      handler: async (_request, reply) => (++calls === 1 ? reply.code(503).send({ busy: true }) : { ok: true }),
+    });
+    const url = `${await listen(app)}/beam`;
+    const request = await createTestCallback({ data: 1, secret });
+    expect(await post(url, request)).toMatchObject({ status: 503, body: { busy: true } });
+    expect(await post(url, request)).toMatchObject({ status: 200, body: { ok: true } });
+    expect(await post(url, request)).toMatchObject({ status: 200, body: { received: true, duplicate: true } });
+    expect(calls).toBe(2);
+  });
+
+  it("answers other methods 405 with Allow: POST, and works under a prefix, registered twice", async () => {
+    const app = Fastify();
+    await app.register(taskCallback, { prefix: "/hooks", path: "/beam", secret, onCallback: () => {} });
+    await app.register(taskCallback, { path: "/beam-eu", secret, onCallback: () => {} });
+    const address = await listen(app);
+    expect((await post(`${address}/hooks/beam`)).status).toBe(200);
+    expect((await post(`${address}/beam-eu`)).status).toBe(200);
+    const { status, body, headers } = await post(`${address}/hooks/beam`, { method: "GET" });
+    expect({ status, body, allow: headers.allow }).toMatchObject({
+      status: 405,
+      body: { error: { code: "METHOD_NOT_ALLOWED" } },
+      allow: "POST",
+    });
+  });
+
+  it("works with Fastify's inject, as the README shows", async () => {
+    const app = Fastify();
+    await app.register(taskCallback, { path: "/beam", secret, onCallback: () => {} });
+    const { headers, body } = await createTestCallback({ data: { result: 10 }, secret });
+    const response = await app.inject({ method: "POST", url: "/beam", headers, body });
+    expect({ status: response.statusCode, body: response.json() }).toEqual({ status: 200, body: { received: true } });
+  });
+
+  it("delivers the 413 to a client that sends its whole body before reading", async () => {
+    const app = Fastify();
+    await app.register(taskCallback, { path: "/beam", secret, maxBodyBytes: 1024, onCallback: () => {} });
+    const url = new URL(`${await listen(app)}/beam`);
+    const body = Buffer.alloc(4 * 1024 * 1024, 0x20);
+    for (const framing of ["length", "chunked"]) {
+      const socket = connect(Number(url.port), url.hostname);
+      const answer = new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk;
+        });
+        socket.on("error", () => {});
+        socket.on("close", () => resolve(text));
+      });
+      socket.pause();
+      const length = framing === "length" ? `Content-Length: ${body.length}` : "Transfer-Encoding: chunked";
+      socket.write(`POST /beam HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${length}\r\n\r\n`);
+      if (framing === "length") socket.write(body);
+      else socket.write(`${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.write("", () => resolve()));
+      socket.resume();
+      setTimeout(() => socket.end(), 200);
+      expect(await answer).toMatch(/^HTTP\/1\.1 413 [\s\S]*"BODY_TOO_LARGE"/);
+    }
+  });
+
+  it("is published as ESM and CJS through the package's exports", async () => {
+    const name = "@taskhook/fastify";
+    const esm = (await import(name)) as typeof import("../src/index.js");
+    const cjs = createRequire(import.meta.url)(name) as typeof import("../src/index.js");
+    for (const { taskCallback: published } of [esm, cjs]) {
+      const app = Fastify();
+      await app.register(published, { path: "/beam", secret, onCallback: () => {} });
+      expect((await post(`${await listen(app)}/beam`)).status).toBe(200);
+    }
+  });
+});
