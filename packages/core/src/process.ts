@@ -61,6 +61,11 @@ export interface CallbackProcessor<T = unknown> {
    * callback on (it resolves when the downstream handler is done, rejects when it failed).
    */
   process(request: CallbackRequest, run?: (callback: TaskCallback<T>) => unknown): Promise<CallbackResponse<T>>;
+  /**
+   * The answer for an error an adapter found itself (e.g. `BODY_ALREADY_PARSED` with
+   * framework-specific advice), in the same shape and with the same reporting as `process`.
+   */
+  answerError(error: TaskCallbackError): CallbackResponse<T>;
   /** The largest body accepted, for adapters that read the body themselves. */
   readonly maxBodyBytes: number;
   /** The body read timeout in ms (0: none), for adapters that read the body themselves. */
@@ -157,6 +162,8 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
       error = new TaskCallbackError("INTERNAL_ERROR", "taskhook failed to process the callback.");
     }
     const { code, message, status } = error as TaskCallbackError;
+    // A misconfigured server answers Beam 500 on every callback: say so where the operator looks.
+    if (code === "BODY_ALREADY_PARSED") report(error, callback);
     const response = reply(status, { error: { code, message } } satisfies ErrorBody, callback, false);
     if (status === 503) response.headers["retry-after"] = "1";
     if (code === "METHOD_NOT_ALLOWED") response.headers.allow = "POST";
@@ -165,7 +172,12 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     return response;
   }
 
-  return { process, maxBodyBytes: verifier.maxBodyBytes, bodyTimeoutMs };
+  return {
+    process,
+    answerError: (error) => errorResponse(error),
+    maxBodyBytes: verifier.maxBodyBytes,
+    bodyTimeoutMs,
+  };
 }
 
 function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | undefined, handled: boolean) {

@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import { createCallbackProcessor, createTestCallback, type IdempotencyStore, memoryStore } from "../src/index.js";
+import {
+  createCallbackProcessor,
+  createTestCallback,
+  type IdempotencyStore,
+  memoryStore,
+  TaskCallbackError,
+} from "../src/index.js";
 
 const secret = "sk_process";
 const T = 1_764_230_400;
@@ -162,6 +168,15 @@ describe("createCallbackProcessor", () => {
       await processor.process(await request());
       expect(begin).toHaveBeenCalledWith(expect.stringMatching(/^[0-9a-f]{64}$/), (2 * 30 + 60) * 1000);
     });
+  });
+
+  it("answers an adapter's own error in the same shape, reporting a misconfigured body parser", async () => {
+    const onError = vi.fn();
+    const processor = createCallbackProcessor({ secret, now, onError });
+    const response = processor.answerError(new TaskCallbackError("BODY_ALREADY_PARSED", "mount it first"));
+    expect(response.status).toBe(500);
+    expect(bodyOf(response)).toEqual({ error: { code: "BODY_ALREADY_PARSED", message: "mount it first" } });
+    expect(onError).toHaveBeenCalledOnce();
   });
 
   it("lets middleware pass its own run function", async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type CallbackResponse,
   createCallbackProcessor,
+  discardUnreadBody,
   type ProcessorOptions,
   type StandardSchemaV1,
   type TaskCallback,
@@ -80,7 +81,9 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
   return (req: Request, res, next) => {
     if (req.method !== "POST") return next();
     const kept = req[rawBody] ?? (req.body instanceof Uint8Array ? req.body : undefined);
-    if (kept === undefined && (req.readableDidRead || req.readableEnded)) return send(res, alreadyParsed());
+    if (kept === undefined && (req.readableDidRead || req.readableEnded)) {
+      return send(res, processor.answerError(new TaskCallbackError("BODY_ALREADY_PARSED", alreadyParsed)));
+    }
     let routeRan = false;
 
     const runRoute = (callback: TaskCallback) =>
@@ -98,9 +101,8 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
     const body = kept ?? req.iterator({ destroyOnReturn: false });
     processor.process({ headers: req.headers, body }, middleware ? runRoute : undefined).then((result) => {
       if (routeRan) return;
-      const unread = !req.readableEnded;
       send(res, result);
-      if (unread) discardRest(req);
+      discardUnreadBody(req);
     }, next);
   };
 }
@@ -109,29 +111,5 @@ function send(res: ServerResponse, { status, headers, body }: Pick<CallbackRespo
   res.writeHead(status, headers).end(body);
 }
 
-function alreadyParsed() {
-  const error = new TaskCallbackError(
-    "BODY_ALREADY_PARSED",
-    "A body parser read the request before taskhook could verify its raw bytes: mount taskCallback() before express.json(), or keep the bytes with express.json({ verify: keepRawBody }).",
-  );
-  return {
-    status: error.status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: JSON.stringify(error),
-  };
-}
-
-/**
- * After an early answer (413), drops what the client still sends so that a client that sends
- * its whole body before reading sees the answer; past 64 MiB or a second, closes the connection.
- */
-function discardRest(req: IncomingMessage) {
-  let budget = 64 * 1024 * 1024;
-  const stop = () => req.socket.destroy();
-  const timer = setTimeout(stop, 1000).unref();
-  req.once("end", () => clearTimeout(timer));
-  req.on("data", (chunk: Uint8Array) => {
-    budget -= chunk.length;
-    if (budget < 0) stop();
-  });
-}
+const alreadyParsed =
+  "A body parser read the request before taskhook could verify its raw bytes: mount taskCallback() before express.json(), or keep the bytes with express.json({ verify: keepRawBody }).";

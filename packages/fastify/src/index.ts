@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import {
   createCallbackProcessor,
   DEFAULT_MAX_BODY_BYTES,
+  discardUnreadBody,
   type InferData,
   type ProcessorOptions,
   type StandardSchemaV1,
@@ -63,7 +64,7 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
 
     if (reply.sent) return reply;
     if (handler !== undefined && (result.handled || routeAnswered5xx)) return answer;
-    if (stream !== undefined && !stream.readableEnded) discardRest(request.raw);
+    if (stream !== undefined) discardUnreadBody(request.raw);
     return reply.code(result.status).headers(result.headers).send(result.body);
   });
 }
@@ -101,18 +102,3 @@ export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<Standard
   fastify: "5.x",
   encapsulate: true,
 });
-
-/**
- * After an early answer (413), drops what the client still sends so that a client that sends
- * its whole body before reading sees the answer; past 64 MiB or a second, closes the connection.
- */
-function discardRest(req: IncomingMessage) {
-  let budget = 64 * 1024 * 1024;
-  const stop = () => req.socket.destroy();
-  const timer = setTimeout(stop, 1000).unref();
-  req.once("end", () => clearTimeout(timer));
-  req.on("data", (chunk: Uint8Array) => {
-    budget -= chunk.length;
-    if (budget < 0) stop();
-  });
-}
