@@ -79,7 +79,65 @@ export const httpEntries = [
       return fetchServer(app.fetch);
     },
   },
+  {
+    name: "express",
+    adapterLabel: "@taskhook/express middleware",
+    requires: ["@taskhook/express", "express"],
+    frameworks: ["express"],
+    async bare({ secret }) {
+      const { default: express } = await import("express");
+      const floor = createFloor(secret);
+      const app = express();
+      app.post("/beam", async (req, res) => {
+        const body = await readAll(req);
+        res.status(floorStatus(floor, body, (name) => req.headers[name])).end();
+      });
+      return listen(createServer(app));
+    },
+    async adapter({ secret }) {
+      const { default: express } = await import("express");
+      const { taskCallback } = await import("@taskhook/express");
+      const app = express();
+      app.post("/beam", taskCallback({ secret }), (_req, res) => {
+        res.status(204).end();
+      });
+      return listen(createServer(app));
+    },
+  },
+  {
+    name: "fastify",
+    adapterLabel: "@taskhook/fastify plugin",
+    requires: ["@taskhook/fastify", "fastify"],
+    frameworks: ["fastify"],
+    async bare({ secret }) {
+      const { default: Fastify } = await import("fastify");
+      const floor = createFloor(secret);
+      const app = Fastify();
+      app.removeAllContentTypeParsers();
+      app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+      app.post("/beam", async (request, reply) =>
+        reply.code(floorStatus(floor, request.body, (name) => request.headers[name])).send(),
+      );
+      return listenFastify(app);
+    },
+    async adapter({ secret }) {
+      const { default: Fastify } = await import("fastify");
+      const { taskCallback } = await import("@taskhook/fastify");
+      const app = Fastify();
+      await app.register(taskCallback, {
+        path: "/beam",
+        secret,
+        handler: async (_request, reply) => reply.code(204).send(),
+      });
+      return listenFastify(app);
+    },
+  },
 ];
+
+async function listenFastify(app) {
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return { port: app.server.address().port, close: () => app.close() };
+}
 
 /** A Web fetch handler on @hono/node-server, the usual way to run one on Node. */
 async function fetchServer(fetch) {
