@@ -12,8 +12,12 @@ import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createCallbackProcessor, sendCallback } from "@taskhook/core";
+import { taskCallback as expressCallback } from "@taskhook/express";
+import { taskCallback as fastifyCallback } from "@taskhook/fastify";
 import { createCallbackHandler } from "@taskhook/fetch";
 import { taskCallback } from "@taskhook/hono";
+import express from "express";
+import Fastify from "fastify";
 import { Hono } from "hono";
 
 const secret = "sk_demo_signing_key";
@@ -29,6 +33,11 @@ deadline.unref();
 const receivers = [
   { name: "@taskhook/fetch", start: (options) => serveFetch(createCallbackHandler(options)) },
   { name: "@taskhook/hono", start: (options) => serveFetch(new Hono().post("/", taskCallback(options)).fetch) },
+  {
+    name: "@taskhook/express",
+    start: (options) => listenOn(createServer(express().post("/", expressCallback(options)))),
+  },
+  { name: "@taskhook/fastify", start: startFastify },
   { name: "@taskhook/core on node:http", start: startCoreOnNodeHttp },
   { name: "taskhook listen (CLI)", start: startCliListen },
 ];
@@ -155,6 +164,13 @@ function printTable(rows) {
 }
 
 // Receivers
+
+async function startFastify(options) {
+  const app = Fastify();
+  await app.register(fastifyCallback, { path: "/", ...options });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  return { url: `http://127.0.0.1:${app.server.address().port}/`, close: () => app.close() };
+}
 
 async function startCoreOnNodeHttp({ secret, onCallback }) {
   const processor = createCallbackProcessor({ secret, onCallback, onError: () => {} });
