@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Options } from "tsup";
 import { defineConfig, packageConfig } from "../../tsup.base";
@@ -14,7 +15,20 @@ const nodeCrypto: Plugin = {
   },
 };
 
+// Both builds export the same API, so the declarations are built once and shared.
 export default defineConfig([
   packageConfig({ index: "src/index.ts" }),
-  packageConfig({ node: "src/index.ts" }, { platform: "node", esbuildPlugins: [nodeCrypto] }),
+  packageConfig(
+    { node: "src/index.ts" },
+    {
+      platform: "node",
+      esbuildPlugins: [nodeCrypto],
+      dts: false,
+      onSuccess: async () => {
+        await mkdir("dist", { recursive: true });
+        await writeFile("dist/node.d.ts", 'export * from "./index.js";\n');
+        await writeFile("dist/node.d.cts", 'export * from "./index.cjs";\n');
+      },
+    },
+  ),
 ]);
