@@ -67,7 +67,7 @@ async function load(port, seconds, connections) {
  * Both servers run at once in their own processes (autocannon runs here); segments alternate
  * A B B A ..., and the ratio is the median of the per-pair ratios.
  */
-export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSeconds = 1, connections = 50 } = {}) {
+export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSeconds = 0.5, connections = 50 } = {}) {
   const results = [];
   for (const entry of availableEntries()) {
     const bare = await startServer(entry, "bare");

@@ -16,7 +16,7 @@ export const sizes = [
  * is the median over rounds of (its ops/s / the floor's ops/s in the same round), which
  * cancels most of the load other processes put on a shared machine.
  */
-export async function runMicro({ rounds = 7, scale = 1 } = {}) {
+export async function runMicro({ rounds = 5, scale = 1 } = {}) {
   const results = [];
   for (const size of sizes) {
     const body = makeBody(size.bytes);
@@ -56,7 +56,7 @@ export async function runMicro({ rounds = 7, scale = 1 } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runMicro({ rounds: Number(process.env.BENCH_ROUNDS ?? 7) });
+  const results = await runMicro({ rounds: Number(process.env.BENCH_ROUNDS ?? 5) });
   if (process.send) process.send(results);
   else for (const r of results) console.log(r.bytes, r.variant, Math.round(r.ops), r.ratio.toFixed(2));
 }

@@ -165,7 +165,7 @@ export function report({ micro, memory, http, timing, meta }) {
   out.push(
     "",
     "Each server runs in its own process, autocannon in the bench's; the two routes of a pair alternate in " +
-      "2.5 s segments (A B B A ...), 10 s each after a 1 s warm-up, and the ratio is the median of the " +
+      "2.5 s segments (A B B A ...), 10 s each after a 0.5 s warm-up, and the ratio is the median of the " +
       "per-pair ratios. The bare route reads the raw body, runs the floor verification and answers 204; the " +
       "adapter route runs taskhook with its defaults and a no-op handler. Every request carries its own " +
       "X-Task-ID (not covered by Beam's signature), so each is a new callback for the idempotency store.",

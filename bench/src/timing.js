@@ -26,7 +26,7 @@ function summarize(nanos) {
  * as large a share of the call as it can be), cases drawn in random order so load drifts hit
  * both alike, after a warm-up.
  */
-export async function runTiming({ samples = 20_000 } = {}) {
+export async function runTiming({ samples = 10_000 } = {}) {
   const body = Buffer.from(`{"data": {"task": "${TASK_ID}", "result": 10}}`);
   const headers = beamHeaders(body);
   const signature = headers["x-task-signature"];
@@ -98,7 +98,7 @@ export function timingTable(results) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runTiming({ samples: Number(process.env.TIMING_SAMPLES ?? 20_000) });
+  const results = await runTiming({ samples: Number(process.env.TIMING_SAMPLES ?? 10_000) });
   if (process.send) process.send(results);
   else console.log(timingTable(results));
 }
