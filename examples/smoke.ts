@@ -83,7 +83,7 @@ export async function startExample(directory: URL, secret = "sk_smoke_test"): Pr
   const output = () => `\nstdout:\n${lines.join("\n")}\nstderr:\n${stderr}`;
 
   try {
-    const listening = await waitForLine("listening on http://");
+    const listening = await waitForLine("listening on http://", 20_000);
     const url = /http:\/\/\S+/.exec(listening)![0];
     return { url, secret, lines, waitForLine, stop };
   } catch (error) {

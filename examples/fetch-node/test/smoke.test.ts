@@ -2,7 +2,7 @@ import { sendCallback } from "@taskhook/core";
 import { expect, test } from "vitest";
 import { startExample } from "../../smoke.js";
 
-test("`pnpm start` logs each verified callback, and only those", { timeout: 20_000 }, async () => {
+test("`pnpm start` logs each verified callback, and only those", { timeout: 30_000 }, async () => {
   const example = await startExample(new URL("..", import.meta.url));
   try {
     const sent = await sendCallback(example.url, { secret: example.secret, taskId: "smoke-1", data: { result: 10 } });
