@@ -12,7 +12,10 @@ const work = mkdtempSync(join(tmpdir(), "taskhook-pack-"));
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 const packages = readdirSync(join(root, "packages"))
-  .map((dir) => ({ dir: join(root, "packages", dir), manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) }))
+  .map((dir) => ({
+    dir: join(root, "packages", dir),
+    manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")),
+  }))
   .filter(({ manifest }) => !manifest.private)
   .filter(({ manifest }) => process.argv.length <= 2 || process.argv.slice(2).includes(manifest.name));
 
@@ -57,17 +60,27 @@ for (const kind of ["module", "commonjs"]) {
   mkdirSync(dir);
   writeFileSync(
     join(dir, "package.json"),
-    JSON.stringify({ name: `pack-check-${kind}`, private: true, type: kind, dependencies, overrides: dependencies }, null, 2),
+    JSON.stringify(
+      { name: `pack-check-${kind}`, private: true, type: kind, dependencies, overrides: dependencies },
+      null,
+      2,
+    ),
   );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], dir);
   const has = `const has = (name) => ${JSON.stringify(names)}.includes(name);`;
   if (kind === "module") {
     const imports = names.map((name, i) => `import * as m${i} from ${JSON.stringify(name)};`).join("\n");
     const table = `const modules = { ${names.map((name, i) => `${JSON.stringify(name)}: m${i}`).join(", ")} };`;
-    writeFileSync(join(dir, "check.mjs"), `${imports}\n${table}\nconst load = (name) => modules[name];\n${has}\n${smoke}`);
+    writeFileSync(
+      join(dir, "check.mjs"),
+      `${imports}\n${table}\nconst load = (name) => modules[name];\n${has}\n${smoke}`,
+    );
     process.stdout.write(`ESM: ${run("node", ["check.mjs"], dir)}`);
   } else {
-    writeFileSync(join(dir, "check.cjs"), `const load = (name) => require(name);\n${has}\n(async () => {${smoke}})().catch((e) => { console.error(e); process.exit(1); });`);
+    writeFileSync(
+      join(dir, "check.cjs"),
+      `const load = (name) => require(name);\n${has}\n(async () => {${smoke}})().catch((e) => { console.error(e); process.exit(1); });`,
+    );
     process.stdout.write(`CJS: ${run("node", ["check.cjs"], dir)}`);
   }
 }

@@ -22,7 +22,8 @@ export default defineConfig({
         },
         resolve: { alias: [{ find: /^(.*)\/crypto\/web\.js$/, replacement: "$1/crypto/node.ts" }] },
       },
-      { extends: true, test: { name: "dist", include: ["test/dist.test.ts"] } },
+      // Spawns Node processes: slow on a loaded 2-core machine, so a generous timeout.
+      { extends: true, test: { name: "dist", include: ["test/dist.test.ts"], testTimeout: 60_000 } },
     ],
   },
 });
