@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { sendCallback } from "@taskhook/core";
+import { expect, test } from "vitest";
 
 export interface RunningExample {
   /** The callback URL the example printed when it started listening. */
@@ -98,4 +100,25 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * The smoke test every runnable example shares: its `pnpm start` logs a verified callback as
+ * one line and logs nothing for a callback signed with another key.
+ */
+export function defineSmokeTest(testFileUrl: string): void {
+  test("`pnpm start` logs each verified callback, and only those", { timeout: 30_000 }, async () => {
+    const example = await startExample(new URL("..", testFileUrl));
+    try {
+      const sent = await sendCallback(example.url, { secret: example.secret, taskId: "smoke-1", data: { result: 10 } });
+      expect(sent.status).toBe(200);
+      expect(await example.waitForLine("smoke-1")).toBe('callback smoke-1 COMPLETE {"result":10}');
+
+      const forged = await sendCallback(example.url, { secret: "sk_someone_else", taskId: "smoke-2", data: {} });
+      expect(forged.status).toBe(401);
+    } finally {
+      await example.stop();
+    }
+    expect(example.lines.join("\n")).not.toContain("smoke-2");
+  });
 }
