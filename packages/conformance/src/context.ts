@@ -37,6 +37,12 @@ export interface ConformanceTarget {
   start: (options: StartOptions) => Promise<RunningServer> | RunningServer;
   /** The adapter's documented rule for non-POST requests. */
   nonPost: NonPostRule;
+  /**
+   * True for an adapter that answers on `node:http` itself (Express, Fastify): after an early
+   * answer (413) it must still deliver it to a client that writes its whole body before
+   * reading. A fetch-style adapter leaves the connection to its runtime's server. Default false.
+   */
+  ownsConnection?: boolean;
   /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
   vectors?: string;
 }

@@ -149,6 +149,12 @@ export interface RawOptions {
   end?: boolean;
   /** Stop waiting for the server to close after this many ms; default 5000. */
   waitMs?: number;
+  /**
+   * Read nothing until every part is written and flushed, as a client that sends its whole
+   * body before looking at the answer: a server that resets the connection after an early
+   * answer then destroys that answer unread.
+   */
+  readAfterWrite?: boolean;
 }
 
 /** What came back on one raw connection. */
@@ -187,6 +193,7 @@ export function sendRaw(
     // A reset after the answer (the server closing with unread bytes) still counts as closed.
     socket.on("error", () => finish(true));
     socket.on("close", () => finish(true));
+    if (options.readAfterWrite) socket.pause();
     socket.once("connect", async () => {
       for (const part of list) {
         if (received.length > 0 || socket.destroyed) return;
@@ -196,6 +203,7 @@ export function sendRaw(
         partsWritten++;
       }
       if (options.end && !socket.destroyed) socket.end();
+      if (options.readAfterWrite) socket.write("", () => setTimeout(() => socket.resume(), 100));
     });
   });
 }

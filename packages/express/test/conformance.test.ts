@@ -18,12 +18,14 @@ for (const [version, express] of [
   defineConformanceSuite({
     name: `${version} (onCallback)`,
     nonPost: "next",
+    ownsConnection: true,
     start: (options) => startHttpServer(express().post("/beam", taskCallback(options)), "/beam"),
   });
 
   defineConformanceSuite({
     name: `${version} (middleware)`,
     nonPost: "next",
+    ownsConnection: true,
     start: ({ onCallback, ...options }: StartOptions) =>
       startHttpServer(
         express()

@@ -10,12 +10,14 @@ async function listen(app: ReturnType<typeof Fastify>) {
 defineConformanceSuite({
   name: "fastify (onCallback)",
   nonPost: "405",
+  ownsConnection: true,
   start: (options) => listen(Fastify().register(taskCallback, { ...options, path: "/beam" })),
 });
 
 defineConformanceSuite({
   name: "fastify (handler)",
   nonPost: "405",
+  ownsConnection: true,
   start: ({ onCallback, ...options }) =>
     listen(
       Fastify().register(taskCallback, {

@@ -181,6 +181,30 @@ export function hostileCases(ctx: SuiteContext): void {
         await expectStillServing(ctx, server);
       });
 
+      for (const framing of ctx.target.ownsConnection ? (["Content-Length", "chunked"] as const) : []) {
+        it(`4 MiB over a 1 KiB limit, written in full before reading (${framing}) -> the 413 BODY_TOO_LARGE still arrives`, async () => {
+          const server = await ctx.start({ options: { maxBodyBytes: 1024 } });
+          const request = await ctx.callback({ blob: "x".repeat(4 * 1024 * 1024) });
+          const body = bytesOf(request.body);
+          const chunked = framing === "chunked";
+          const lines = withHeaders(request, chunked ? { "Transfer-Encoding": "chunked" } : {}, false).headers;
+          const framed = chunked
+            ? Buffer.concat([bytesOf(`${body.length.toString(16)}\r\n`), body, bytesOf("\r\n0\r\n\r\n")])
+            : body;
+          const bytes = rawRequest(server.url, {
+            headers: lines,
+            body: framed,
+            contentLength: chunked ? null : body.length,
+          });
+          // An adapter that stops reading and closes at once resets the connection, and the
+          // client, still writing, never sees the answer; it must drain (bounded) or the like.
+          const result = await sendRaw(server.url, bytes, { readAfterWrite: true, waitMs: 2000 });
+          expectError(firstAnswer(result), "BODY_TOO_LARGE");
+          expect(server.received).toHaveLength(0);
+          await expectStillServing(ctx, server);
+        });
+      }
+
       it("Content-Length longer than the body, then the client half-closes -> 400 INVALID_BODY, or refused by the HTTP layer", async () => {
         const server = await ctx.start();
         const request = await ctx.callback({ result: 10 });
