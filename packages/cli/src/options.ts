@@ -117,11 +117,13 @@ export function parseStatus(text: string | undefined): string {
   return text;
 }
 
-/** A task id that fits in a header. */
+/** A task id every taskhook receiver accepts (the verifier's own X-Task-ID format). */
 export function parseTaskId(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,128}$/.test(text)) {
-    throw new UsageError(`--task-id must be 1 to 128 visible ASCII characters such as a UUID; got "${text}"`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(text)) {
+    throw new UsageError(
+      `--task-id must be 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, such as a UUID; got "${text}"`,
+    );
   }
   return text;
 }

@@ -21,7 +21,9 @@ export const headerNames = {
  */
 export function readHeader(headers: HeadersInput, name: string): string | undefined {
   if (typeof (headers as { get?: unknown }).get === "function") {
-    return (headers as { get(name: string): string | null | undefined }).get(name) ?? undefined;
+    // Headers ignores case; a Map (or similar) with lower-case keys is matched as well.
+    const map = headers as { get(name: string): string | null | undefined };
+    return map.get(name) ?? map.get(name.toLowerCase()) ?? undefined;
   }
   const record = headers as Record<string, unknown>;
   const lower = name.toLowerCase();

@@ -124,6 +124,8 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     }
     const timestamp = Number(timestampText);
     const age = Math.floor(now() / 1000) - timestamp;
+    // A broken clock must not switch off the window (NaN compares false both ways).
+    if (!Number.isFinite(age)) throw new TypeError("taskhook: `now()` must return the current time in milliseconds.");
     if (age > toleranceSeconds) {
       throw new TaskCallbackError(
         "TIMESTAMP_EXPIRED",
@@ -141,7 +143,10 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     if (given === undefined) {
       throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
     }
-    keys ??= Promise.all(secrets.map((secret) => crypto.importKey(secret)));
+    keys ??= Promise.all(secrets.map((secret) => crypto.importKey(secret))).catch((error: unknown) => {
+      keys = undefined; // a failed import is retried by the next request, not cached
+      throw error;
+    });
     const imported = await keys;
     let secretIndex = -1;
     for (let i = 0; i < imported.length && secretIndex === -1; i++) {

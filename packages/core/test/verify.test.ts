@@ -314,6 +314,21 @@ describe("verify", () => {
     });
   });
 
+  it("fails loudly, never open, when now() is not a number", async () => {
+    const { headers, body } = await signed();
+    for (const now of [() => Number.NaN, () => undefined as unknown as number]) {
+      await expect(createVerifier({ secret, now }).verify({ headers, body })).rejects.toThrow(/now\(\)/);
+    }
+  });
+
+  it("matches a Map's lower-case keys too", async () => {
+    const { headers, body } = await signed();
+    const map = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    await expect(createVerifier({ secret, now: at(T) }).verify({ headers: map, body })).resolves.toMatchObject({
+      taskId: "task-1",
+    });
+  });
+
   describe("options", () => {
     it("explains a missing or empty secret", () => {
       expect(() => createVerifier({ secret: "" })).toThrow(/Settings -> General/);

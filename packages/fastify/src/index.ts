@@ -37,7 +37,12 @@ export interface TaskCallbackPluginOptions<S extends StandardSchemaV1 | undefine
 
 async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<StandardSchemaV1 | undefined>) {
   const { path, handler, ...rest } = options;
-  const maxBodyBytes = Math.min(rest.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, app.initialConfig.bodyLimit ?? Infinity);
+  if (handler === undefined && rest.onCallback === undefined) {
+    // Answering 200 with nobody listening would lose every callback for good.
+    throw new TypeError("@taskhook/fastify: pass `handler` (your route) or `onCallback`; neither was given.");
+  }
+  // An explicit maxBodyBytes is this route's limit; without one, the app's bodyLimit caps the default.
+  const maxBodyBytes = rest.maxBodyBytes ?? Math.min(DEFAULT_MAX_BODY_BYTES, app.initialConfig.bodyLimit ?? Infinity);
   const processor = createCallbackProcessor({ ...rest, maxBodyBytes });
 
   // This scope only: the stream goes to core as it is, read within both limits and bodyTimeoutMs.

@@ -56,7 +56,18 @@ describe("taskCallback", () => {
     expect(await answers(true)).toEqual(before);
   });
 
-  it("honours Fastify's bodyLimit and maxBodyBytes, whichever is smaller, in core's error shape", async () => {
+  it("an explicit maxBodyBytes is the route's limit, even above Fastify's bodyLimit", async () => {
+    const app = Fastify({ bodyLimit: 1024 });
+    await app.register(taskCallback, { path: "/beam", secret, maxBodyBytes: 4096, onCallback: () => {} });
+    const url = `${await listen(app)}/beam`;
+    expect((await post(url, await createTestCallback({ data: "x".repeat(3000), secret }))).status).toBe(200);
+  });
+
+  it("refuses to register without handler or onCallback (it would acknowledge callbacks nobody sees)", async () => {
+    await expect(Fastify().register(taskCallback, { path: "/beam", secret }).ready()).rejects.toThrow(/handler/);
+  });
+
+  it("caps the default limit with Fastify's bodyLimit and enforces maxBodyBytes, in core's error shape", async () => {
     for (const [bodyLimit, maxBodyBytes] of [
       [1024, undefined],
       [1024 * 1024, 1024],
