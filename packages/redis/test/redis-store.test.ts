@@ -159,14 +159,16 @@ describe.each(clients)("redisStore with %s", (_name, connect) => {
   it("rejects after timeoutMs when Redis does not answer, and takes the claim back when it does", async () => {
     const key = freshKey();
     const store = redisStore({ client, timeoutMs: 100 });
-    await admin.call("CLIENT", "PAUSE", "400", "ALL");
+    // The pause is long, so that even on a loaded machine the 100 ms timeout fires inside it.
+    const pauseMs = 2_000;
+    await admin.call("CLIENT", "PAUSE", String(pauseMs), "ALL");
     const started = Date.now();
     await expect(store.begin(key, 10_000)).rejects.toThrow(/did not answer within 100 ms/);
-    expect(Date.now() - started).toBeLessThan(400);
+    expect(Date.now() - started).toBeLessThan(pauseMs);
     // The paused command still runs when the pause ends and claims the key; the store then
     // releases it, so the retry Beam sends next is not refused as in flight. A command on
     // the same connection, answered in order, shows that the paused one has run.
-    await sleep(400 - (Date.now() - started));
+    await sleep(pauseMs - (Date.now() - started));
     expect(await a.begin(freshKey(), 10_000)).toBe("new");
     for (let waited = 0; ; waited += 50) {
       if ((await admin.exists(`taskhook:${key}`)) === 0) break;
