@@ -53,8 +53,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): IdempotencyStore 
     entries.set(key, { state, expiresAt: now() + ttlMs });
     sweep();
   };
+  // Deleted keys leave holes at the head of the Map that iteration must step over, so expired
+  // records are swept at most once a second (or when full), not on every write.
+  let nextSweep = 0;
   const sweep = () => {
     const time = now();
+    if (entries.size <= maxEntries && time < nextSweep) return;
+    nextSweep = time + 1000;
     for (const [key, entry] of entries) {
       if (entries.size <= maxEntries && entry.expiresAt > time) break;
       entries.delete(key);

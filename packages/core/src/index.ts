@@ -1,5 +1,11 @@
 export type { StandardSchemaV1 } from "@standard-schema/spec";
-export { type BodySource, DEFAULT_BODY_TIMEOUT_MS, type ReadBodyOptions, readBody } from "./body.js";
+export {
+  type BodySource,
+  DEFAULT_BODY_TIMEOUT_MS,
+  type ReadBodyOptions,
+  type RequestLike,
+  readBody,
+} from "./body.js";
 export { discardUnreadBody, type NodeRequestLike } from "./drain.js";
 export {
   type ErrorBody,

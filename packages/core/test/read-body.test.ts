@@ -44,6 +44,23 @@ describe("readBody", () => {
     });
   });
 
+  it("reads a whole Request: in one arrayBuffer() with a Content-Length, else as a bounded stream", async () => {
+    const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+      new Request("http://localhost/", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+    const known = post("abcd", { "content-length": "4" });
+    expect(new TextDecoder().decode(await readBody(known, { maxBodyBytes: 10, contentLength: "4" }))).toBe("abcd");
+    expect(known.bodyUsed).toBe(true);
+    await expect(readBody(known, { maxBodyBytes: 10, contentLength: "4" })).rejects.toMatchObject({
+      code: "BODY_ALREADY_PARSED",
+    });
+    const streamed = post(new Blob(["x".repeat(100)]).stream());
+    await expect(readBody(streamed, { maxBodyBytes: 10 })).rejects.toMatchObject({ code: "BODY_TOO_LARGE" });
+    const declaredTooLarge = post("x".repeat(100));
+    await expect(readBody(declaredTooLarge, { maxBodyBytes: 10, contentLength: "100" })).rejects.toMatchObject({
+      code: "BODY_TOO_LARGE",
+    });
+  });
+
   it("turns a broken stream into INVALID_BODY", async () => {
     const broken = new ReadableStream({
       pull(controller) {

@@ -42,7 +42,7 @@ export function createCallbackHandler<S extends StandardSchemaV1 | undefined = u
     const { status, headers, body } = await processor.process({
       method: request.method,
       headers: request.headers,
-      body: request.body,
+      body: request,
     });
     return new Response(body, { status, headers });
   };
@@ -71,7 +71,7 @@ export async function verifyRequest<S extends StandardSchemaV1 | undefined = und
   options: VerifierOptions<S>,
 ): Promise<TaskCallback<InferData<S>>> {
   const verifier = createVerifier(options);
-  const body = await readBody(request.body, {
+  const body = await readBody(request, {
     maxBodyBytes: verifier.maxBodyBytes,
     contentLength: request.headers.get("content-length"),
   });

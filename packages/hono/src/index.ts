@@ -70,7 +70,7 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
  * raw bytes or text Hono kept. Anything else is left locked, and core answers BODY_ALREADY_PARSED.
  */
 async function rawBody(c: Context) {
-  if (!c.req.raw.bodyUsed) return c.req.raw.body;
+  if (!c.req.raw.bodyUsed) return c.req.raw;
   const { arrayBuffer, text } = c.req.bodyCache;
   if (arrayBuffer !== undefined) return new Uint8Array(await arrayBuffer);
   return text !== undefined ? await text : c.req.raw.body;
