@@ -1,6 +1,7 @@
 /**
- * The only thing that differs between the Web and the Node build. Everything else in core
- * is shared; the Node build swaps `./web` for `./node` at bundle time (see tsup.config.ts).
+ * What differs between the Web and the Node build: this seam, plus the `decodeUtf8` that both
+ * seam modules export (Node decodes large ASCII bodies natively). Everything else in core is
+ * shared; the Node build swaps `./web` for `./node` at bundle time (see tsup.config.ts).
  */
 export interface CryptoSeam {
   /** Which primitive this is, for diagnostics and tests. */
