@@ -146,8 +146,10 @@ describe.each(clients)("redisStore with %s", (_name, connect) => {
     for (let i = 0; i < 4; i++) expect(await a.begin(freshKey(), 10_000)).toBe("new");
     const stats = await admin.info("commandstats");
     const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-    expect(calls("eval")).toBe(1);
-    expect(calls("evalsha")).toBe(4);
+    // Counts are server-wide: a late release from an earlier test may add a call or two.
+    expect(calls("eval")).toBeGreaterThanOrEqual(1);
+    expect(calls("evalsha")).toBeGreaterThanOrEqual(4);
+    expect(calls("eval"), "EVAL only to reload the script, not for every call").toBeLessThan(calls("evalsha"));
   });
 
   it("rejects with Redis's error, so the receiver answers 503", async () => {
