@@ -3,7 +3,7 @@
 // catches what workspace links hide: missing files, wrong exports, CJS/ESM mismatches.
 // Usage: node scripts/pack-check.mjs [package names...] (default: every public package).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -18,6 +18,24 @@ const packages = readdirSync(join(root, "packages"))
   }))
   .filter(({ manifest }) => !manifest.private)
   .filter(({ manifest }) => process.argv.length <= 2 || process.argv.slice(2).includes(manifest.name));
+
+// What every published package carries (issue: license, repository, keywords, engines...).
+const required = [
+  "description",
+  "license",
+  "repository",
+  "keywords",
+  "engines",
+  "publishConfig",
+  "sideEffects",
+  "files",
+];
+for (const { dir, manifest } of packages) {
+  const missing = required.filter((field) => manifest[field] === undefined);
+  if (manifest.publishConfig?.access !== "public") missing.push("publishConfig.access=public");
+  for (const file of ["LICENSE", "README.md"]) if (!existsSync(join(dir, file))) missing.push(file);
+  if (missing.length > 0) throw new Error(`${manifest.name} lacks ${missing.join(", ")}`);
+}
 
 const tarballs = {};
 for (const { dir, manifest } of packages) {
