@@ -117,24 +117,29 @@ function startDeadline(timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
   if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
     return { expired: false, race: <T>(read: Promise<T>) => read, stop() {} };
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // One pending read at a time, so the timer rejects just that one. Racing every read against
+  // one shared timeout promise would pile a reaction onto it per chunk: a body sent in
+  // one-byte chunks would grow memory until the deadline.
+  const error = () =>
+    new TaskCallbackError(
+      "REQUEST_TIMEOUT",
+      `The body did not arrive within bodyTimeoutMs (${timeoutMs} ms); Beam sends it at once.`,
+    );
+  let rejectPending: ((reason: unknown) => void) | undefined;
   const state = {
     expired: false,
-    race: <T>(read: Promise<T>) => Promise.race([read, timeout]),
+    race: <T>(read: Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        if (state.expired) return reject(error());
+        rejectPending = reject;
+        read.then(resolve, reject);
+      }),
     stop: () => clearTimeout(timer),
   };
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      state.expired = true;
-      reject(
-        new TaskCallbackError(
-          "REQUEST_TIMEOUT",
-          `The body did not arrive within bodyTimeoutMs (${timeoutMs} ms); Beam sends it at once.`,
-        ),
-      );
-    }, timeoutMs);
-  });
-  timeout.catch(() => {});
+  const timer = setTimeout(() => {
+    state.expired = true;
+    rejectPending?.(error());
+  }, timeoutMs);
   return state;
 }
 
