@@ -63,7 +63,10 @@ export function parseUrl(text: string | undefined, option: string): URL {
 }
 
 /** The task's data: `--data` JSON, `--data-file` (`-` for stdin), or `fallback`. */
-export async function readData(options: { data?: string; "data-file"?: string }, fallback: unknown): Promise<unknown> {
+export async function readData(
+  options: { data?: string | undefined; "data-file"?: string | undefined },
+  fallback: unknown,
+): Promise<unknown> {
   const { data, "data-file": file } = options;
   if (data !== undefined && file !== undefined) throw new UsageError("pass --data or --data-file, not both");
   if (data !== undefined) return parseJson(data, "--data");
@@ -134,4 +137,33 @@ export function parsePort(text: string | undefined, fallback: number): number {
   const port = Number(text);
   if (!/^\d{1,5}$/.test(text) || port > 65535) throw new UsageError(`--port must be 0 to 65535; got "${text}"`);
   return port;
+}
+
+/** The options `send` and `sign` share: what to sign, with which key, and `--json`. */
+export const callbackOptions = {
+  secret: { type: "string" },
+  data: { type: "string" },
+  "data-file": { type: "string" },
+  status: { type: "string" },
+  "task-id": { type: "string" },
+  timestamp: { type: "string" },
+  json: { type: "boolean" },
+} as const satisfies Options;
+
+/** Checks the shared callback options; a bad one throws a {@link UsageError} naming it. */
+export async function readCallbackOptions(values: {
+  secret?: string | undefined;
+  data?: string | undefined;
+  "data-file"?: string | undefined;
+  status?: string | undefined;
+  "task-id"?: string | undefined;
+  timestamp?: string | undefined;
+}) {
+  return {
+    secret: resolveSecret(values.secret),
+    status: parseStatus(values.status),
+    taskId: parseTaskId(values["task-id"]),
+    timestamp: parseTimestamp(values.timestamp),
+    data: await readData(values, {}),
+  };
 }

@@ -3,15 +3,12 @@ import { type SendAttempt, sendCallback } from "@taskhook/core";
 import pc from "picocolors";
 import { colorHttp, colorStatus, duration, preview } from "./format.js";
 import {
+  callbackOptions,
   exitCodes,
   exitCodesHelp,
   parse,
-  parseStatus,
-  parseTaskId,
-  parseTimestamp,
   parseUrl,
-  readData,
-  resolveSecret,
+  readCallbackOptions,
   UsageError,
 } from "./options.js";
 
@@ -38,30 +35,15 @@ Example:
   taskhook send http://127.0.0.1:3000/beam --secret sk_test --data '{"result": 10}'`;
 
 export async function sendCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      secret: { type: "string" },
-      data: { type: "string" },
-      "data-file": { type: "string" },
-      status: { type: "string" },
-      "task-id": { type: "string" },
-      timestamp: { type: "string" },
-      json: { type: "boolean" },
-    },
-    true,
-  );
+  const { values, positionals } = parse(argv, callbackOptions, true);
   if (values.help) {
     process.stdout.write(`${sendHelp}\n`);
     return exitCodes.ok;
   }
   if (positionals.length > 1) throw new UsageError(`expected one URL, got ${positionals.length} arguments`);
   const url = parseUrl(positionals[0], "URL");
-  const secret = resolveSecret(values.secret);
-  const status = parseStatus(values.status);
-  const taskId = parseTaskId(values["task-id"]) ?? randomUUID();
-  const timestamp = parseTimestamp(values.timestamp);
-  const data = await readData(values, {});
+  const { secret, status, timestamp, data, ...given } = await readCallbackOptions(values);
+  const taskId = given.taskId ?? randomUUID();
   const json = values.json === true;
 
   const out = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,17 +1,7 @@
 import { createTestCallback } from "@taskhook/core";
 import pc from "picocolors";
 import { shellQuote } from "./format.js";
-import {
-  exitCodes,
-  exitCodesHelp,
-  parse,
-  parseStatus,
-  parseTaskId,
-  parseTimestamp,
-  parseUrl,
-  readData,
-  resolveSecret,
-} from "./options.js";
+import { callbackOptions, exitCodes, exitCodesHelp, parse, parseUrl, readCallbackOptions } from "./options.js";
 
 export const signHelp = `Usage: taskhook sign [options]
 
@@ -36,26 +26,13 @@ Example:
   taskhook sign --secret sk_test --data '{"result": 10}'`;
 
 export async function signCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    secret: { type: "string" },
-    data: { type: "string" },
-    "data-file": { type: "string" },
-    status: { type: "string" },
-    "task-id": { type: "string" },
-    timestamp: { type: "string" },
-    url: { type: "string" },
-    json: { type: "boolean" },
-  });
+  const { values } = parse(argv, { ...callbackOptions, url: { type: "string" } });
   if (values.help) {
     process.stdout.write(`${signHelp}\n`);
     return exitCodes.ok;
   }
-  const secret = resolveSecret(values.secret);
+  const { secret, status, taskId, timestamp, data } = await readCallbackOptions(values);
   const url = parseUrl(values.url ?? "http://127.0.0.1:4000/", "--url");
-  const status = parseStatus(values.status);
-  const taskId = parseTaskId(values["task-id"]);
-  const timestamp = parseTimestamp(values.timestamp);
-  const data = await readData(values, {});
 
   const callback = await createTestCallback({
     data,
