@@ -15,6 +15,13 @@ export interface Vector {
   signature: string;
   expect: "valid" | "invalid_signature" | "invalid_body" | "rejected";
   data?: unknown;
+  /**
+   * `false` when no JavaScript value serializes back to the body (Python's `1.0`, integers past
+   * 2^53, integer-like key order): compare `data`, but reproduce the body only from its text.
+   */
+  data_roundtrip?: boolean;
+  /** What the vector covers. */
+  note?: string;
 }
 
 /** The vectors file: keys and vectors from an independent implementation of Beam's sender. */

@@ -14,12 +14,18 @@ export interface Vector {
   signature: string;
   expect: "valid" | "invalid_signature" | "invalid_body" | "rejected";
   data?: unknown;
+  /** `false` when no JavaScript value serializes back to the body (Python's `1.0`, integers past 2^53). */
+  data_roundtrip?: boolean;
 }
 
-/** The independent vectors in ../shared, read as they are (never regenerated here). */
+/**
+ * The independent vectors, read as they are (never regenerated here), from the repository's one
+ * copy: the file `@taskhook/conformance` ships. Core cannot depend on conformance (conformance
+ * depends on core), so its tests read the file by its place in the repository.
+ */
 export const vectorsPath =
   process.env.TASKHOOK_VECTORS ??
-  fileURLToPath(new URL("../../../../shared/vectors/callback-signatures.json", import.meta.url));
+  fileURLToPath(new URL("../../conformance/vectors/callback-signatures.json", import.meta.url));
 
 export const vectorFile = JSON.parse(readFileSync(vectorsPath, "utf8")) as { vectors: Vector[]; keys: string[] };
 export const vectors = vectorFile.vectors;

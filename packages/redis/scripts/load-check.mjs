@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { setMaxListeners } from "node:events";
 import { sendCallback } from "@taskhook/core";
-import { startRedis } from "./redis-server.mjs";
+import { startRedis } from "../../../test-support/redis-server.mjs";
 import { startReceiver } from "./start-receiver.mjs";
 
 const TASKS = 5_000;
