@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
-import { type CallbackResponse, createCallbackProcessor, type TaskCallback } from "@taskhook/core";
+import type { TaskCallback } from "@taskhook/core";
+import { beamSender, type CallbackResponse, createCallbackProcessor, isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
 import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
@@ -44,7 +45,8 @@ const hopByHop = new Set([
   "content-length",
   "expect",
 ]);
-const forwardTimeoutMs = 30_000;
+// Beam gives up on an answer after this; a relay answered later would be lost anyway.
+const forwardTimeoutMs = beamSender.readTimeoutMs;
 const forwardBodyLimit = 1024 * 1024;
 
 interface Forwarded {
@@ -95,7 +97,8 @@ export async function listenCommand(argv: string[]): Promise<number> {
       (async (callback: TaskCallback) => {
         forwarded = await forward(forwardTo, req.rawHeaders, callback.body);
         // A failed relay must not be remembered as done, so Beam's retry is relayed again.
-        if (forwarded.error !== undefined || isRetried(forwarded.status as number)) throw new Error("relay failed");
+        if (forwarded.error !== undefined || isRetriedStatus(forwarded.status as number))
+          throw new Error("relay failed");
       });
     const response = await processor.process({ method: req.method, headers: req.headers, body: req }, relay);
 
@@ -212,10 +215,6 @@ function errorBody(code: string, message: string): string {
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) {
   res.writeHead(status, headers).end(body);
-}
-
-function isRetried(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599);
 }
 
 /** Relays the verified bytes with the sender's own headers, in their order and spelling. */

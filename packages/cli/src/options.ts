@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { beamFormats } from "@taskhook/core/adapter";
 
 /** Exit codes, shared by every command and listed in each `--help`. */
 export const exitCodes = {
@@ -112,7 +113,7 @@ export function parseTimestamp(text: string | undefined): number | undefined {
 /** An upper-case status word, as Beam sends. */
 export function parseStatus(text: string | undefined): string {
   if (text === undefined) return "COMPLETE";
-  if (!/^[A-Z][A-Z_]{0,31}$/.test(text)) {
+  if (!beamFormats.status.test(text)) {
     throw new UsageError(
       `--status must be an upper-case word such as COMPLETE, ERROR, CANCELLED or TIMEOUT; got "${text}"`,
     );
@@ -123,7 +124,7 @@ export function parseStatus(text: string | undefined): string {
 /** A task id every taskhook receiver accepts (the verifier's own X-Task-ID format). */
 export function parseTaskId(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(text)) {
+  if (!beamFormats.taskId.test(text)) {
     throw new UsageError(
       `--task-id must be 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, such as a UUID; got "${text}"`,
     );

@@ -1,11 +1,5 @@
-import {
-  errorStatus,
-  type ProcessorOptions,
-  signCallback,
-  type TaskCallback,
-  type TaskCallbackErrorCode,
-  toPythonJson,
-} from "@taskhook/core";
+import { errorStatus, signCallback, type TaskCallback, type TaskCallbackErrorCode } from "@taskhook/core";
+import { type ProcessorOptions, toPythonJson } from "@taskhook/core/adapter";
 import { expect, onTestFinished } from "vitest";
 import { type RunningServer, type SendRequest, type SendResponse, send } from "./http.js";
 import { loadVectors, type VectorFile } from "./vector-file.js";

@@ -1,9 +1,10 @@
+import { beamSender } from "./beam.js";
 import { isBinary, toBytes } from "./encoding.js";
 import { isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import { bodyTooLarge } from "./verify.js";
 
 /** Default time the whole body may take to arrive: 30 s, the read timeout of Beam's sender. */
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+export const DEFAULT_BODY_TIMEOUT_MS: number = beamSender.readTimeoutMs;
 
 /**
  * A request body as frameworks expose it: a Web stream, a Node stream (async iterable), or a

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { beamSender } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { crypto } from "./crypto/web.js";
 import { isBinary } from "./encoding.js";
@@ -7,9 +8,6 @@ import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
-
-/** Beam resends a failed delivery for up to ~35 s after signing (3 attempts, 10 s connects). */
-const RETRY_WINDOW_SECONDS = 60;
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
 export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undefined> extends VerifierOptions<S> {
@@ -66,10 +64,6 @@ export interface CallbackProcessor<T = unknown> {
    * framework-specific advice), in the same shape and with the same reporting as `process`.
    */
   answerError(error: TaskCallbackError): CallbackResponse<T>;
-  /** The largest body accepted, for adapters that read the body themselves. */
-  readonly maxBodyBytes: number;
-  /** The body read timeout in ms (0: none), for adapters that read the body themselves. */
-  readonly bodyTimeoutMs: number;
 }
 
 const json = { "content-type": "application/json; charset=utf-8" };
@@ -93,7 +87,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   type T = InferData<S>;
   const verifier = createVerifier(options);
   const store = options.idempotency === undefined ? memoryStore() : options.idempotency;
-  const ttlMs = (2 * verifier.toleranceSeconds + RETRY_WINDOW_SECONDS) * 1000;
+  const ttlMs = (2 * verifier.toleranceSeconds + beamSender.retryWindowSeconds) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
 
@@ -172,12 +166,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     return response;
   }
 
-  return {
-    process,
-    answerError: (error) => errorResponse(error),
-    maxBodyBytes: verifier.maxBodyBytes,
-    bodyTimeoutMs,
-  };
+  return { process, answerError: (error) => errorResponse(error) };
 }
 
 function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | undefined, handled: boolean) {

@@ -1,6 +1,6 @@
+import { headerNames } from "./beam.js";
 import { crypto } from "./crypto/web.js";
 import { toBytes, toHex } from "./encoding.js";
-import { headerNames } from "./headers.js";
 import type { TaskStatus } from "./status.js";
 
 /** The two headers that carry a signature. */

@@ -1,8 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { beamFormats, headerNames } from "./beam.js";
 import { crypto } from "./crypto/web.js";
 import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
 import { TaskCallbackError } from "./errors.js";
-import { type HeadersInput, headerNames, readHeader } from "./headers.js";
+import { type HeadersInput, readHeader } from "./headers.js";
 import { parseData, validateData } from "./parse.js";
 import type { TaskStatus } from "./status.js";
 
@@ -65,10 +66,6 @@ export interface Verifier<T = unknown> {
   readonly toleranceSeconds: number;
 }
 
-const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const statusPattern = /^[A-Z][A-Z_]{0,31}$/;
-const timestampPattern = /^(?:0|[1-9][0-9]{0,11})$/;
-
 /**
  * Creates a verifier for Beam task callbacks. Checks run cheapest first: headers, body size,
  * timestamp window, signature (constant time, every configured key), then the body.
@@ -100,11 +97,11 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       );
     }
     const taskId = required(headers, headerNames.id);
-    if (!taskIdPattern.test(taskId)) {
+    if (!beamFormats.taskId.test(taskId)) {
       throw new TaskCallbackError("INVALID_HEADER", `${headerNames.id} must be a task id such as a UUID.`);
     }
     const status = required(headers, headerNames.status);
-    if (!statusPattern.test(status)) {
+    if (!beamFormats.status.test(status)) {
       throw new TaskCallbackError(
         "INVALID_HEADER",
         `${headerNames.status} must be an upper-case status such as COMPLETE.`,
@@ -116,7 +113,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     const body = toBytes(input.body);
     if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
 
-    if (!timestampPattern.test(timestampText)) {
+    if (!beamFormats.timestamp.test(timestampText)) {
       throw new TaskCallbackError(
         "INVALID_HEADER",
         `${headerNames.timestamp} must be Unix time in whole seconds, digits only.`,

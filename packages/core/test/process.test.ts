@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import {
-  createCallbackProcessor,
-  createTestCallback,
-  type IdempotencyStore,
-  memoryStore,
-  TaskCallbackError,
-} from "../src/index.js";
+import { createCallbackProcessor } from "../src/adapter.js";
+import { createTestCallback, type IdempotencyStore, memoryStore, TaskCallbackError } from "../src/index.js";
 
 const secret = "sk_process";
 const T = 1_764_230_400;
@@ -64,7 +59,6 @@ describe("createCallbackProcessor", () => {
     const onCallback = vi.fn();
     const { headers, body } = await request();
     const processor = createCallbackProcessor({ secret, now, onCallback, bodyTimeoutMs: 30 });
-    expect(processor.bodyTimeoutMs).toBe(30);
     const stalled = new ReadableStream({
       start: (controller) => controller.enqueue(new TextEncoder().encode(body.slice(0, 10))),
     });
@@ -76,9 +70,8 @@ describe("createCallbackProcessor", () => {
     expect((await processor.process({ method: "POST", headers, body: new Blob([body]).stream() })).status).toBe(200);
   });
 
-  it("checks bodyTimeoutMs: 30 s by default, 0 for none, never negative", () => {
-    expect(createCallbackProcessor({ secret }).bodyTimeoutMs).toBe(30_000);
-    expect(createCallbackProcessor({ secret, bodyTimeoutMs: 0 }).bodyTimeoutMs).toBe(0);
+  it("checks bodyTimeoutMs: never negative, never NaN", () => {
+    expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: 0 })).not.toThrow();
     expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: -1 })).toThrow(/bodyTimeoutMs/);
     expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: Number.NaN })).toThrow(TypeError);
   });

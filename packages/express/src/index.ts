@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type TaskCallback, TaskCallbackError } from "@taskhook/core";
 import {
   type CallbackResponse,
   createCallbackProcessor,
   discardUnreadBody,
   type ProcessorOptions,
   type StandardSchemaV1,
-  type TaskCallback,
-  TaskCallbackError,
-} from "@taskhook/core";
+} from "@taskhook/core/adapter";
 
 declare global {
   namespace Express {
@@ -113,3 +112,12 @@ function send(res: ServerResponse, { status, headers, body }: Pick<CallbackRespo
 
 const alreadyParsed =
   "A body parser read the request before taskhook could verify its raw bytes: mount taskCallback() before express.json(), or keep the bytes with express.json({ verify: keepRawBody }).";
+
+// What a user of this adapter needs besides it, so its README's imports come from this package.
+export {
+  createTestCallback,
+  isTaskCallbackError,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";

@@ -1,8 +1,7 @@
 import { defineConformanceSuite, type StartOptions, startHttpServer } from "@taskhook/conformance";
-import { TaskCallbackError } from "@taskhook/core";
 import express5, { type ErrorRequestHandler } from "express";
 import express4 from "express4";
-import { taskCallback } from "../src/index.js";
+import { TaskCallbackError, taskCallback } from "../src/index.js";
 
 // A failed route goes to the app's error handler, as in any Express app; this one answers
 // like taskhook does, without the error's message.

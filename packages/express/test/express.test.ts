@@ -1,11 +1,10 @@
 import type { RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import { send, startHttpServer } from "@taskhook/conformance";
-import { createTestCallback, type TaskCallback } from "@taskhook/core";
 import express5, { type ErrorRequestHandler } from "express";
 import express4 from "express4";
 import { describe, expect, expectTypeOf, it, onTestFinished } from "vitest";
-import { keepRawBody, taskCallback } from "../src/index.js";
+import { createTestCallback, keepRawBody, type TaskCallback, taskCallback } from "../src/index.js";
 
 const secret = "sk_express_test";
 

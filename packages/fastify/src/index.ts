@@ -1,13 +1,12 @@
 import type { IncomingMessage } from "node:http";
+import type { InferData, TaskCallback } from "@taskhook/core";
 import {
   createCallbackProcessor,
   DEFAULT_MAX_BODY_BYTES,
   discardUnreadBody,
-  type InferData,
   type ProcessorOptions,
   type StandardSchemaV1,
-  type TaskCallback,
-} from "@taskhook/core";
+} from "@taskhook/core/adapter";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
@@ -107,3 +106,12 @@ export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<Standard
   fastify: "5.x",
   encapsulate: true,
 });
+
+// What a user of this adapter needs besides it, so its README's imports come from this package.
+export {
+  createTestCallback,
+  isTaskCallbackError,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";

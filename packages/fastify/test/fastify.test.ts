@@ -1,9 +1,8 @@
 import { createRequire } from "node:module";
 import { type SendRequest, send } from "@taskhook/conformance";
-import { createTestCallback, type TaskCallback } from "@taskhook/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { describe, expect, expectTypeOf, it, onTestFinished } from "vitest";
-import { taskCallback } from "../src/index.js";
+import { createTestCallback, type TaskCallback, taskCallback } from "../src/index.js";
 
 const secret = "sk_fastify_test";
 

@@ -1,10 +1,5 @@
-import {
-  createCallbackProcessor,
-  type InferData,
-  type ProcessorOptions,
-  type StandardSchemaV1,
-  type TaskCallback,
-} from "@taskhook/core";
+import type { InferData, TaskCallback } from "@taskhook/core";
+import { createCallbackProcessor, type ProcessorOptions, type StandardSchemaV1 } from "@taskhook/core/adapter";
 import type { Context, MiddlewareHandler } from "hono";
 
 /** The variables {@link taskCallback} sets: `c.var.taskCallback`. */
@@ -75,3 +70,12 @@ async function rawBody(c: Context) {
   if (arrayBuffer !== undefined) return new Uint8Array(await arrayBuffer);
   return text !== undefined ? await text : c.req.raw.body;
 }
+
+// What a user of this adapter needs besides it, so its README's imports come from this package.
+export {
+  createTestCallback,
+  isTaskCallbackError,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";

@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
-import { createTestCallback, type StandardSchemaV1 } from "@taskhook/core";
+import type { StandardSchemaV1 } from "@taskhook/core/adapter";
 import { Hono } from "hono";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { taskCallback } from "../src/index.js";
+import { createTestCallback, taskCallback } from "../src/index.js";
 
 const secret = "sk_hono_test";
 const send = async (app: Hono, request: { headers: HeadersInit; body: string }) => {

@@ -1,4 +1,5 @@
-import type { BeginResult, IdempotencyStore } from "@taskhook/core";
+import type { IdempotencyStore } from "@taskhook/core";
+import type { BeginResult } from "@taskhook/core/adapter";
 
 /** The part of an ioredis client (`Redis` or `Cluster`, v5 or v6) the store uses. */
 export interface IoredisClientLike {

@@ -1,4 +1,4 @@
-import { DEFAULT_TOLERANCE_SECONDS, headerNames } from "@taskhook/core";
+import { DEFAULT_TOLERANCE_SECONDS, headerNames } from "@taskhook/core/adapter";
 import { describe, expect, it } from "vitest";
 import { expectAccepted, expectError, type SuiteContext, withoutHeader } from "../context.js";
 
