@@ -13,6 +13,7 @@ export {
   type CallbackResponse,
   createCallbackProcessor,
   type ProcessorOptions,
+  type RunRoute,
 } from "./process.js";
 export { toPythonJson } from "./sign.js";
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "./verify.js";

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { beamFormats, headerNames } from "./beam.js";
-import { crypto } from "./crypto/web.js";
+import { seam } from "./crypto/web.js";
 import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
 import { TaskCallbackError } from "./errors.js";
 import { type HeadersInput, readHeader } from "./headers.js";
@@ -140,14 +140,14 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     if (given === undefined) {
       throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
     }
-    keys ??= Promise.all(secrets.map((secret) => crypto.importKey(secret))).catch((error: unknown) => {
+    keys ??= Promise.all(secrets.map((secret) => seam.importKey(secret))).catch((error: unknown) => {
       keys = undefined; // a failed import is retried by the next request, not cached
       throw error;
     });
     const imported = await keys;
     let secretIndex = -1;
     for (let i = 0; i < imported.length && secretIndex === -1; i++) {
-      const expected = await crypto.signPayload(imported[i], body, timestampText);
+      const expected = await seam.signPayload(imported[i], body, timestampText);
       if (constantTimeEqual(expected, given)) secretIndex = i;
     }
     if (secretIndex === -1) {

@@ -172,10 +172,28 @@ describe("createCallbackProcessor", () => {
     expect(onError).toHaveBeenCalledOnce();
   });
 
-  it("lets middleware pass its own run function", async () => {
+  it("lets middleware pass its own route: a rejection answers 500 HANDLER_FAILED", async () => {
     const processor = createCallbackProcessor({ secret, now, ...quiet });
-    const run = vi.fn().mockRejectedValue(new Error("downstream failed"));
-    expect((await processor.process(await request(), run)).status).toBe(500);
-    expect(run).toHaveBeenCalledOnce();
+    const route = vi.fn().mockRejectedValue(new Error("downstream failed"));
+    const response = await processor.process(await request(), route);
+    expect(response).toMatchObject({ status: 500, handled: false, routeAnswered: false });
+    expect(bodyOf(response).error.code).toBe("HANDLER_FAILED");
+    expect(route).toHaveBeenCalledOnce();
+  });
+
+  it("keeps a route's own 5xx answer and leaves the callback unprocessed; below 500 it is done", async () => {
+    const onError = vi.fn();
+    const processor = createCallbackProcessor({ secret, now, onError });
+    const req = await request();
+    const statuses = [503, 500, 202];
+    const route = vi.fn(async () => statuses.shift());
+    expect(await processor.process(req, route)).toMatchObject({ status: 503, handled: false, routeAnswered: true });
+    expect(String(onError.mock.calls[0]?.[0])).toMatch(/route answered 503/);
+    expect(await processor.process(req, route)).toMatchObject({ status: 500, handled: false, routeAnswered: true });
+    expect(await processor.process(req, route)).toMatchObject({ status: 202, handled: true, routeAnswered: true });
+    const duplicate = await processor.process(req, route);
+    expect(duplicate).toMatchObject({ status: 200, handled: false, routeAnswered: false });
+    expect(bodyOf(duplicate)).toEqual({ received: true, duplicate: true });
+    expect(route).toHaveBeenCalledTimes(3);
   });
 });

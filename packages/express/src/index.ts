@@ -86,12 +86,12 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
     let routeRan = false;
 
     const runRoute = (callback: TaskCallback) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<number>((resolve, reject) => {
         routeRan = true;
         req.taskCallback = callback;
         res.once("close", () => {
-          if (res.writableFinished && res.statusCode < 500) resolve();
-          else reject(new Error(`The route answered ${res.statusCode}; the callback stays unprocessed.`));
+          if (res.writableFinished) resolve(res.statusCode);
+          else reject(new Error("The connection closed before the route answered."));
         });
         next();
       });

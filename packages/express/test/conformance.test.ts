@@ -25,11 +25,12 @@ for (const [version, express] of [
     name: `${version} (middleware)`,
     nonPost: "next",
     ownsConnection: true,
+    mode: "middleware",
     start: ({ onCallback, ...options }: StartOptions) =>
       startHttpServer(
         express()
           .post("/beam", taskCallback(options), (req, res, next) => {
-            onCallback(req.taskCallback!).then(() => res.json({ ok: true }), next);
+            onCallback(req.taskCallback!).then(({ status, body }) => res.status(status).json(body), next);
           })
           .use(errorHandler),
         "/beam",

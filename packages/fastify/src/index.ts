@@ -52,13 +52,11 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
   // The plugin owns the path: other methods are answered 405 with `Allow: POST`, by core.
   app.all(path, async function (request, reply) {
     const stream = request.body as IncomingMessage | undefined;
-    let routeAnswered5xx = false;
     let answer: unknown;
     const runRoute = async (callback: TaskCallback) => {
       request.taskCallback = callback;
       answer = await handler?.call(this, request as typeof request & { taskCallback: TaskCallback }, reply);
-      routeAnswered5xx = reply.statusCode >= 500;
-      if (routeAnswered5xx) throw new Error(`The route answered ${reply.statusCode}; the callback stays unprocessed.`);
+      return reply.statusCode;
     };
     const body = stream?.iterator({ destroyOnReturn: false }) ?? null;
     const result = await processor.process(
@@ -67,7 +65,7 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
     );
 
     if (reply.sent) return reply;
-    if (handler !== undefined && (result.handled || routeAnswered5xx)) return answer;
+    if (result.routeAnswered) return answer;
     if (stream !== undefined) discardUnreadBody(request.raw);
     return reply.code(result.status).headers(result.headers).send(result.body);
   });

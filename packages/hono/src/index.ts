@@ -41,7 +41,6 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
 
   return async (c, next) => {
     if (c.req.method !== "POST") return next();
-    let routeAnswered5xx = false;
     const request = { headers: c.req.raw.headers, body: await rawBody(c) };
     const result = await processor.process(request, middleware ? runRoute : undefined);
 
@@ -49,12 +48,11 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
       c.set("taskCallback", callback);
       await next();
       if (c.error !== undefined) throw c.error;
-      routeAnswered5xx = c.res.status >= 500;
-      if (routeAnswered5xx) throw new Error(`The route answered ${c.res.status}; the callback stays unprocessed.`);
+      return c.res.status;
     }
 
     // The route's own answer stands when it ran; core answers everything else.
-    if (middleware && (result.handled || routeAnswered5xx)) return;
+    if (result.routeAnswered) return;
     c.res = undefined; // replace, rather than merge the failed route's headers into core's answer
     c.res = new Response(result.body, result);
   };

@@ -26,19 +26,6 @@ describe("taskCallback", () => {
     });
   });
 
-  it("keeps a route's own 5xx answer and leaves the callback unprocessed, so the retry runs it", async () => {
-    let calls = 0;
-    const app = new Hono();
-    app.post("/beam", taskCallback({ secret, onError: () => {} }), (c) =>
-      ++calls === 1 ? c.json({ busy: true }, 503) : c.json({ ok: true }),
-    );
-    const request = await createTestCallback({ data: 1, secret });
-    expect(await send(app, request)).toEqual({ status: 503, body: { busy: true } });
-    expect(await send(app, request)).toEqual({ status: 200, body: { ok: true } });
-    expect(await send(app, request)).toEqual({ status: 200, body: { received: true, duplicate: true } });
-    expect(calls).toBe(2);
-  });
-
   it("verifies the bytes an earlier middleware read through Hono (a validator)", async () => {
     const app = new Hono();
     app.post(
