@@ -59,12 +59,10 @@ export interface CallbackResponse<T = unknown> {
 
 /**
  * Hands a verified callback to the framework's route and resolves to the HTTP status the
- * route answered (`undefined` when unknown). A status of 500 or more, like a rejection, fails
+ * route answered (a number; anything else means the status is unknown). A status of 500 or more, like a rejection, fails
  * the callback: it stays unprocessed, so Beam's retry runs the route again.
  */
-export type RunRoute<T = unknown> = (
-  callback: TaskCallback<T>,
-) => Promise<number | undefined | void> | number | undefined | void;
+export type RunRoute<T = unknown> = (callback: TaskCallback<T>) => unknown;
 
 /** Verifies, deduplicates and dispatches callbacks; every adapter is a thin shell around it. */
 export interface CallbackProcessor<T = unknown> {
@@ -107,25 +105,6 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
   const errorResponse = errorResponder<T>(report);
 
-  /** Method, bounded body read and verification: the callback, or the answer refusing it. */
-  async function receive(request: CallbackRequest): Promise<{ callback: TaskCallback<T> } | CallbackResponse<T>> {
-    try {
-      if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
-        throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
-      }
-      const body = isRaw(request.body)
-        ? request.body
-        : await readBody(request.body, {
-            maxBodyBytes: verifier.maxBodyBytes,
-            contentLength: readHeader(request.headers, "content-length"),
-            timeoutMs: bodyTimeoutMs,
-          });
-      return { callback: await verifier.verify({ headers: request.headers, body }) };
-    } catch (error) {
-      return errorResponse(error);
-    }
-  }
-
   /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
   async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
     if (store === false) return {};
@@ -150,18 +129,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
    * delivery so Beam's retry runs it again; a success marks it done.
    */
   async function dispatch(callback: TaskCallback<T>, key: string | undefined, route: RunRoute<T> | undefined) {
-    let failure: { error: unknown } | undefined;
-    let routeStatus: number | undefined;
-    try {
-      if (route === undefined) await options.onCallback?.(callback);
-      else routeStatus = (await route(callback)) ?? undefined;
-      if (routeStatus !== undefined && routeStatus >= 500) {
-        const message = `The route answered ${routeStatus}; the callback stays unprocessed for Beam's retry.`;
-        failure = { error: new Error(message) };
-      }
-    } catch (error) {
-      failure = { error };
-    }
+    const { failure, routeStatus } = await runHandler(callback, route, options.onCallback);
     if (failure !== undefined) {
       report(failure.error, callback);
       if (key !== undefined && store !== false) await store.release(key).catch((e: unknown) => report(e, callback));
@@ -174,16 +142,53 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     return { ...reply(routeStatus ?? 200, { received: true }, callback, true), routeAnswered: route !== undefined };
   }
 
+  /** Method check and bounded body read: the raw body to verify. */
+  async function readRequest(request: CallbackRequest): Promise<Uint8Array | ArrayBuffer | string> {
+    if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
+      throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
+    }
+    if (isRaw(request.body)) return request.body;
+    const contentLength = readHeader(request.headers, "content-length");
+    return readBody(request.body, { maxBodyBytes: verifier.maxBodyBytes, contentLength, timeoutMs: bodyTimeoutMs });
+  }
+
   async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {
-    const received = await receive(request);
-    if ("status" in received) return received;
-    const { callback } = received;
+    let callback: TaskCallback<T>;
+    try {
+      callback = await verifier.verify({ headers: request.headers, body: await readRequest(request) });
+    } catch (error) {
+      return errorResponse(error);
+    }
     const claimed = await claim(callback);
     if ("status" in claimed) return claimed;
     return dispatch(callback, claimed.key, route);
   }
 
   return { process: processRequest, answerError: (error) => errorResponse(error) };
+}
+
+/**
+ * Runs `onCallback`, or the route with the status it answered. A rejection, or a route that
+ * answered 500 or more, is a failure: the callback stays unprocessed for Beam's retry.
+ */
+async function runHandler<T>(
+  callback: TaskCallback<T>,
+  route: RunRoute<T> | undefined,
+  onCallback: ((callback: TaskCallback<T>) => unknown) | undefined,
+): Promise<{ failure?: { error: unknown }; routeStatus?: number }> {
+  try {
+    if (route === undefined) {
+      await onCallback?.(callback);
+      return {};
+    }
+    const routeStatus = await route(callback);
+    if (typeof routeStatus !== "number") return {};
+    if (routeStatus < 500) return { routeStatus };
+    const message = `The route answered ${routeStatus}; the callback stays unprocessed for Beam's retry.`;
+    return { routeStatus, failure: { error: new Error(message) } };
+  } catch (error) {
+    return { failure: { error } };
+  }
 }
 
 /** Turns any error into the answer from core's status table, reporting what an operator must see. */
