@@ -19,7 +19,7 @@ const packages = readdirSync(join(root, "packages"))
   .filter(({ manifest }) => !manifest.private)
   .filter(({ manifest }) => process.argv.length <= 2 || process.argv.slice(2).includes(manifest.name));
 
-// What every published package carries (issue: license, repository, keywords, engines...).
+// What every published package's manifest and files must carry for npm and its users.
 const required = [
   "description",
   "license",

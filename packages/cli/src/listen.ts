@@ -7,7 +7,7 @@ import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
 import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
 
-export const listenHelp = `Usage: taskhook listen [options]
+const listenHelp = `Usage: taskhook listen [options]
 
 Receives Beam task callbacks locally, verifies each one (signature, timestamp, body) and
 prints one line per request: time, task id, status, age and a preview of the data, or why

@@ -64,7 +64,7 @@ export function parseUrl(text: string | undefined, option: string): URL {
 }
 
 /** The task's data: `--data` JSON, `--data-file` (`-` for stdin), or `fallback`. */
-export async function readData(
+async function readData(
   options: { data?: string | undefined; "data-file"?: string | undefined },
   fallback: unknown,
 ): Promise<unknown> {
@@ -104,14 +104,14 @@ async function readStdin(): Promise<string> {
 }
 
 /** Unix seconds, digits only. */
-export function parseTimestamp(text: string | undefined): number | undefined {
+function parseTimestamp(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d{1,12}$/.test(text)) throw new UsageError(`--timestamp must be Unix time in whole seconds; got "${text}"`);
   return Number(text);
 }
 
 /** An upper-case status word, as Beam sends. */
-export function parseStatus(text: string | undefined): string {
+function parseStatus(text: string | undefined): string {
   if (text === undefined) return "COMPLETE";
   if (!beamFormats.status.test(text)) {
     throw new UsageError(
@@ -122,7 +122,7 @@ export function parseStatus(text: string | undefined): string {
 }
 
 /** A task id every taskhook receiver accepts (the verifier's own X-Task-ID format). */
-export function parseTaskId(text: string | undefined): string | undefined {
+function parseTaskId(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   if (!beamFormats.taskId.test(text)) {
     throw new UsageError(

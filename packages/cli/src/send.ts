@@ -13,7 +13,7 @@ import {
   UsageError,
 } from "./options.js";
 
-export const sendHelp = `Usage: taskhook send URL [options]
+const sendHelp = `Usage: taskhook send URL [options]
 
 Sends URL a callback exactly as Beam does: the same bytes and headers, signed once, up to
 3 attempts 0.5 s then 1 s apart, retried on network errors and HTTP 408, 425, 429 and 5xx;

@@ -27,7 +27,7 @@ export type TaskCallbackMiddleware = (
 // Symbol.for, so the ESM and the CJS copy of this package find each other's bytes.
 const rawBody = Symbol.for("@taskhook/express.rawBody");
 
-type Request = IncomingMessage & { body?: unknown; taskCallback?: TaskCallback; [rawBody]?: Uint8Array };
+type CallbackIncomingMessage = IncomingMessage & { body?: unknown; taskCallback?: TaskCallback; [rawBody]?: Uint8Array };
 
 /**
  * A `verify` function for Express's body parsers that keeps the raw bytes for
@@ -40,7 +40,7 @@ type Request = IncomingMessage & { body?: unknown; taskCallback?: TaskCallback; 
  * ```
  */
 export function keepRawBody(req: IncomingMessage, _res: ServerResponse, bytes: Uint8Array): void {
-  (req as Request)[rawBody] = bytes;
+  (req as CallbackIncomingMessage)[rawBody] = bytes;
 }
 
 /**
@@ -77,7 +77,7 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
   const processor = createCallbackProcessor(options);
   const middleware = options.onCallback === undefined;
 
-  return (req: Request, res, next) => {
+  return (req: CallbackIncomingMessage, res, next) => {
     if (req.method !== "POST") return next();
     const kept = req[rawBody] ?? (req.body instanceof Uint8Array ? req.body : undefined);
     if (kept === undefined && (req.readableDidRead || req.readableEnded)) {
