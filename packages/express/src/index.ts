@@ -27,7 +27,11 @@ export type TaskCallbackMiddleware = (
 // Symbol.for, so the ESM and the CJS copy of this package find each other's bytes.
 const rawBody = Symbol.for("@taskhook/express.rawBody");
 
-type CallbackIncomingMessage = IncomingMessage & { body?: unknown; taskCallback?: TaskCallback; [rawBody]?: Uint8Array };
+type CallbackIncomingMessage = IncomingMessage & {
+  body?: unknown;
+  taskCallback?: TaskCallback;
+  [rawBody]?: Uint8Array;
+};
 
 /**
  * A `verify` function for Express's body parsers that keeps the raw bytes for
