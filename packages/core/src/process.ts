@@ -142,20 +142,13 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     return { ...reply(routeStatus ?? 200, { received: true }, callback, true), routeAnswered: route !== undefined };
   }
 
-  /** Method check and bounded body read: the raw body to verify. */
-  async function readRequest(request: CallbackRequest): Promise<Uint8Array | ArrayBuffer | string> {
-    if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
-      throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
-    }
-    if (isRaw(request.body)) return request.body;
-    const contentLength = readHeader(request.headers, "content-length");
-    return readBody(request.body, { maxBodyBytes: verifier.maxBodyBytes, contentLength, timeoutMs: bodyTimeoutMs });
-  }
-
   async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {
     let callback: TaskCallback<T>;
     try {
-      callback = await verifier.verify({ headers: request.headers, body: await readRequest(request) });
+      callback = await verifier.verify({
+        headers: request.headers,
+        body: await readRequest(request, verifier.maxBodyBytes, bodyTimeoutMs),
+      });
     } catch (error) {
       return errorResponse(error);
     }
@@ -165,6 +158,20 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   }
 
   return { process: processRequest, answerError: (error) => errorResponse(error) };
+}
+
+/** Method check and bounded body read: the raw body to verify. */
+async function readRequest(
+  request: CallbackRequest,
+  maxBodyBytes: number,
+  timeoutMs: number,
+): Promise<Uint8Array | ArrayBuffer | string> {
+  if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
+    throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
+  }
+  if (isRaw(request.body)) return request.body;
+  const contentLength = readHeader(request.headers, "content-length");
+  return readBody(request.body, { maxBodyBytes, contentLength, timeoutMs });
 }
 
 /**
