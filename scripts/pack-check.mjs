@@ -19,7 +19,7 @@ const packages = readdirSync(join(root, "packages"))
   .filter(({ manifest }) => !manifest.private)
   .filter(({ manifest }) => process.argv.length <= 2 || process.argv.slice(2).includes(manifest.name));
 
-// What every published package carries (issue: license, repository, keywords, engines...).
+// What every published package's manifest and files must carry for npm and its users.
 const required = [
   "description",
   "license",
@@ -53,7 +53,10 @@ const smoke = `
   if (verified.data.result !== 10) throw new Error("core: wrong data");
   const tampered = await core.verifyCallback({ headers: cb.headers, body: cb.body.replace("10", "11") }, { secret }).catch((e) => e.code);
   if (tampered !== "INVALID_SIGNATURE") throw new Error("core: tampered body accepted");
-  const checked = ["@taskhook/core"];
+  const adapter = load("@taskhook/core/adapter");
+  const processed = await adapter.createCallbackProcessor({ secret }).process({ method: "POST", ...cb });
+  if (processed.status !== 200) throw new Error("core/adapter: " + processed.status);
+  const checked = ["@taskhook/core", "@taskhook/core/adapter"];
   if (has("@taskhook/fetch")) {
     const { createCallbackHandler } = load("@taskhook/fetch");
     let seen;
@@ -87,8 +90,9 @@ for (const kind of ["module", "commonjs"]) {
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], dir);
   const has = `const has = (name) => ${JSON.stringify(names)}.includes(name);`;
   if (kind === "module") {
-    const imports = names.map((name, i) => `import * as m${i} from ${JSON.stringify(name)};`).join("\n");
-    const table = `const modules = { ${names.map((name, i) => `${JSON.stringify(name)}: m${i}`).join(", ")} };`;
+    const specifiers = [...names, "@taskhook/core/adapter"];
+    const imports = specifiers.map((name, i) => `import * as m${i} from ${JSON.stringify(name)};`).join("\n");
+    const table = `const modules = { ${specifiers.map((name, i) => `${JSON.stringify(name)}: m${i}`).join(", ")} };`;
     writeFileSync(
       join(dir, "check.mjs"),
       `${imports}\n${table}\nconst load = (name) => modules[name];\n${has}\n${smoke}`,

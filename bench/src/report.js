@@ -5,7 +5,10 @@ import { timingTable } from "./timing.js";
 const x = (ratio) => `${ratio.toFixed(2)}x`;
 const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
 
-/** Each target of issue 7 as met/missed with its margin, from one run's results. */
+/**
+ * Each performance target as met/missed with its margin, from one run's results: the Node entry
+ * near the hardware floor, faster than the peers, flat memory, adapters near a bare route.
+ */
 export function targets({ micro, memory, http }) {
   const lines = [];
   const at = (variant, bytes) => micro.find((r) => r.variant === variant && r.bytes === bytes);
@@ -172,7 +175,7 @@ export function report({ micro, memory, http, timing, meta }) {
     "",
   );
 
-  out.push("## Timing: rejecting a forged signature (issue 9, part 3)", "");
+  out.push("## Timing: rejecting a forged signature (constant-time compare)", "");
   out.push(timingTable(timing), "");
   out.push(
     "Each sample is one rejected verify of a 70-byte body, timed with `process.hrtime`; the two cases are " +

@@ -15,19 +15,27 @@ const nodeCrypto: Plugin = {
   },
 };
 
-// Both builds export the same API, so the declarations are built once and shared.
+// Each entry (the root and ./adapter) is built for the Web and for Node. Both builds export
+// the same API, so the declarations are built once and the Node ones point at them.
+const entries = { index: "src/index.ts", adapter: "src/adapter.ts" };
+
 export default defineConfig([
-  packageConfig({ index: "src/index.ts" }),
+  packageConfig(entries),
   packageConfig(
-    { node: "src/index.ts" },
+    { node: entries.index, "node-adapter": entries.adapter },
     {
       platform: "node",
       esbuildPlugins: [nodeCrypto],
       dts: false,
       onSuccess: async () => {
         await mkdir("dist", { recursive: true });
-        await writeFile("dist/node.d.ts", 'export * from "./index.js";\n');
-        await writeFile("dist/node.d.cts", 'export * from "./index.cjs";\n');
+        for (const [node, web] of [
+          ["node", "index"],
+          ["node-adapter", "adapter"],
+        ]) {
+          await writeFile(`dist/${node}.d.ts`, `export * from "./${web}.js";\n`);
+          await writeFile(`dist/${node}.d.cts`, `export * from "./${web}.cjs";\n`);
+        }
       },
     },
   ),

@@ -1,12 +1,19 @@
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
-import { type CallbackResponse, createCallbackProcessor, type TaskCallback } from "@taskhook/core";
+import type { TaskCallback } from "@taskhook/core";
+import { beamSender, type CallbackResponse, createCallbackProcessor, isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
 import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
 
-export const listenHelp = `Usage: taskhook listen [options]
+const listenHelp = `Usage: taskhook listen [options]
 
 Receives Beam task callbacks locally, verifies each one (signature, timestamp, body) and
 prints one line per request: time, task id, status, age and a preview of the data, or why
@@ -44,7 +51,8 @@ const hopByHop = new Set([
   "content-length",
   "expect",
 ]);
-const forwardTimeoutMs = 30_000;
+// Beam gives up on an answer after this; a relay answered later would be lost anyway.
+const forwardTimeoutMs = beamSender.readTimeoutMs;
 const forwardBodyLimit = 1024 * 1024;
 
 interface Forwarded {
@@ -54,7 +62,45 @@ interface Forwarded {
   error?: string;
 }
 
+/** What `taskhook listen` was asked to do. */
+interface ListenSettings {
+  port: number;
+  host: string;
+  path: string;
+  secret: string;
+  forwardTo: URL | undefined;
+  json: boolean;
+}
+
 export async function listenCommand(argv: string[]): Promise<number> {
+  const settings = readSettings(argv);
+  if (settings === undefined) {
+    process.stdout.write(`${listenHelp}\n`);
+    return exitCodes.ok;
+  }
+  const handle = createHandler(settings);
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, {}, "");
+      process.stderr.write(`taskhook listen: ${(error as Error).message}\n`);
+    });
+  });
+  const failure = await listen(server, settings.port, settings.host);
+  if (failure !== undefined) {
+    process.stderr.write(`taskhook listen: ${failure}\n`);
+    return exitCodes.failed;
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}${settings.path}`;
+  const relayNote = settings.forwardTo === undefined ? "" : `relaying to ${settings.forwardTo.href}; `;
+  process.stderr.write(`taskhook listening on ${url} (${relayNote}Ctrl-C to stop)\n`);
+  await closeOnSignal(server);
+  return exitCodes.ok;
+}
+
+/** The command line's settings, or `undefined` for `--help`. */
+function readSettings(argv: string[]): ListenSettings | undefined {
   const { values } = parse(argv, {
     port: { type: "string" },
     host: { type: "string" },
@@ -63,29 +109,33 @@ export async function listenCommand(argv: string[]): Promise<number> {
     json: { type: "boolean" },
     "forward-to": { type: "string" },
   });
-  if (values.help) {
-    process.stdout.write(`${listenHelp}\n`);
-    return exitCodes.ok;
-  }
-  const port = parsePort(values.port, 4000);
-  const host = values.host ?? "127.0.0.1";
+  if (values.help) return undefined;
   const path = values.path ?? "/";
   if (!path.startsWith("/")) throw new UsageError(`--path must start with /; got "${path}"`);
-  const secret = resolveSecret(values.secret);
-  const forwardTo = values["forward-to"] === undefined ? undefined : parseUrl(values["forward-to"], "--forward-to");
-  const json = values.json === true;
+  return {
+    port: parsePort(values.port, 4000),
+    host: values.host ?? "127.0.0.1",
+    path,
+    secret: resolveSecret(values.secret),
+    forwardTo: values["forward-to"] === undefined ? undefined : parseUrl(values["forward-to"], "--forward-to"),
+    json: values.json === true,
+  };
+}
+
+/** Answers one request as an adapter would (or relays it), then prints its line. */
+function createHandler(settings: ListenSettings) {
+  const { path, forwardTo } = settings;
+  // Failures are reported on the callback's own line, not as stack traces.
+  const processor = createCallbackProcessor({ secret: settings.secret, onError: () => {} });
   const print = (line: string) => process.stdout.write(`${line}\n`);
 
-  // Failures are reported on the callback's own line, not as stack traces.
-  const processor = createCallbackProcessor({ secret, onError: () => {} });
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     if (pathname !== path) {
       req.resume();
       const message = `taskhook listen receives callbacks at ${path}`;
-      send(res, 404, { "content-type": "application/json; charset=utf-8" }, errorBody("NOT_FOUND", message));
-      report({ code: "NOT_FOUND", message, status: 404 });
+      send(res, 404, jsonHeaders, errorBody("NOT_FOUND", message));
+      print(describeRequest(settings, { code: "NOT_FOUND", message, status: 404 }));
       return;
     }
 
@@ -95,7 +145,8 @@ export async function listenCommand(argv: string[]): Promise<number> {
       (async (callback: TaskCallback) => {
         forwarded = await forward(forwardTo, req.rawHeaders, callback.body);
         // A failed relay must not be remembered as done, so Beam's retry is relayed again.
-        if (forwarded.error !== undefined || isRetried(forwarded.status as number)) throw new Error("relay failed");
+        if (forwarded.error !== undefined || isRetriedStatus(forwarded.status as number))
+          throw new Error("relay failed");
       });
     const response = await processor.process({ method: req.method, headers: req.headers, body: req }, relay);
 
@@ -105,60 +156,48 @@ export async function listenCommand(argv: string[]): Promise<number> {
       send(res, forwarded.status, headers, forwarded.body ?? "");
     } else if (forwarded?.error !== undefined) {
       const message = `taskhook listen could not relay to ${forwardTo?.href}: ${forwarded.error}`;
-      send(res, 502, { "content-type": "application/json; charset=utf-8" }, errorBody("FORWARD_FAILED", message));
+      send(res, 502, jsonHeaders, errorBody("FORWARD_FAILED", message));
     } else {
       send(res, response.status, response.headers, response.body);
     }
-    report(response, forwarded);
-  }
+    print(describeRequest(settings, response, forwarded));
+  };
+}
 
-  function report(response: CallbackResponse | Rejection, forwarded?: Forwarded) {
-    const callback = "callback" in response ? response.callback : undefined;
-    const rejected = forwarded === undefined && response.status >= 300;
-    if (callback === undefined || rejected) {
-      const { code, message } = "code" in response ? response : readError(response.body);
-      if (json) print(JSON.stringify({ ok: false, code, message }));
-      else
-        print(
-          `${pc.dim(clock())}  ${pc.red("rejected")}  ${colorHttp(response.status)} ${pc.bold(code)}  ${pc.dim(message)}`,
-        );
-      return;
-    }
-    const duplicate = forwarded === undefined && !(response as CallbackResponse).handled;
-    if (json) {
-      const line: Record<string, unknown> = {
-        ok: true,
-        taskId: callback.taskId,
-        status: callback.status,
-        timestamp: callback.timestamp,
-        data: callback.data,
-      };
-      if (duplicate) line.duplicate = true;
-      if (forwarded !== undefined)
-        line.forward = forwarded.error === undefined ? { status: forwarded.status } : { error: forwarded.error };
-      print(JSON.stringify(line));
-      return;
-    }
-    const parts = [
-      pc.dim(clock()),
-      callback.taskId,
-      colorStatus(callback.status),
-      pc.dim(`age ${age(callback.timestamp)}`),
-      preview(callback.data),
-    ];
-    if (duplicate) parts.push(pc.yellow("(duplicate: acknowledged, not processed again)"));
-    if (forwarded?.status !== undefined)
-      parts.push(`${pc.dim("->")} ${colorHttp(forwarded.status)} ${forwardTo?.href}`);
-    if (forwarded?.error !== undefined) parts.push(`${pc.dim("->")} ${pc.red(`relay failed: ${forwarded.error}`)}`);
-    print(parts.join("  "));
+/** The line printed for one request: a rejection, or the callback with what happened to it. */
+function describeRequest(settings: ListenSettings, response: CallbackResponse | Rejection, forwarded?: Forwarded) {
+  const callback = "callback" in response ? response.callback : undefined;
+  const rejected = forwarded === undefined && response.status >= 300;
+  if (callback === undefined || rejected) {
+    const { code, message } = "code" in response ? response : readError(response.body);
+    if (settings.json) return JSON.stringify({ ok: false, code, message });
+    return `${pc.dim(clock())}  ${pc.red("rejected")}  ${colorHttp(response.status)} ${pc.bold(code)}  ${pc.dim(message)}`;
   }
+  const duplicate = forwarded === undefined && !(response as CallbackResponse).handled;
+  if (settings.json) {
+    const { taskId, status, timestamp, data } = callback;
+    const line: Record<string, unknown> = { ok: true, taskId, status, timestamp, data };
+    if (duplicate) line.duplicate = true;
+    if (forwarded !== undefined)
+      line.forward = forwarded.error === undefined ? { status: forwarded.status } : { error: forwarded.error };
+    return JSON.stringify(line);
+  }
+  const parts = [
+    pc.dim(clock()),
+    callback.taskId,
+    colorStatus(callback.status),
+    pc.dim(`age ${age(callback.timestamp)}`),
+    preview(callback.data),
+  ];
+  if (duplicate) parts.push(pc.yellow("(duplicate: acknowledged, not processed again)"));
+  if (forwarded?.status !== undefined)
+    parts.push(`${pc.dim("->")} ${colorHttp(forwarded.status)} ${settings.forwardTo?.href}`);
+  if (forwarded?.error !== undefined) parts.push(`${pc.dim("->")} ${pc.red(`relay failed: ${forwarded.error}`)}`);
+  return parts.join("  ");
+}
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, {}, "");
-      process.stderr.write(`taskhook listen: ${(error as Error).message}\n`);
-    });
-  });
+/** Starts listening; resolves to why it could not, or `undefined` once it listens. */
+async function listen(server: Server, port: number, host: string): Promise<string | undefined> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -167,23 +206,18 @@ export async function listenCommand(argv: string[]): Promise<number> {
         resolve();
       });
     });
+    return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "EADDRINUSE"
-        ? `port ${port} on ${host} is already in use; pick another with --port`
-        : `cannot listen on ${host}:${port} (${code ?? (error as Error).message})`;
-    process.stderr.write(`taskhook listen: ${reason}\n`);
-    return exitCodes.failed;
+    return code === "EADDRINUSE"
+      ? `port ${port} on ${host} is already in use; pick another with --port`
+      : `cannot listen on ${host}:${port} (${code ?? (error as Error).message})`;
   }
+}
 
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}${path}`;
-  const relayNote = forwardTo === undefined ? "" : `relaying to ${forwardTo.href}; `;
-  process.stderr.write(`taskhook listening on ${url} (${relayNote}Ctrl-C to stop)\n`);
-
-  await new Promise<void>((resolve) => {
+/** Resolves once Ctrl-C (or SIGTERM) has closed the server and its connections. */
+function closeOnSignal(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -193,8 +227,9 @@ export async function listenCommand(argv: string[]): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  return exitCodes.ok;
 }
+
+const jsonHeaders = { "content-type": "application/json; charset=utf-8" };
 
 interface Rejection {
   code: string;
@@ -212,10 +247,6 @@ function errorBody(code: string, message: string): string {
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) {
   res.writeHead(status, headers).end(body);
-}
-
-function isRetried(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599);
 }
 
 /** Relays the verified bytes with the sender's own headers, in their order and spelling. */

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { beamFormats } from "@taskhook/core/adapter";
 
 /** Exit codes, shared by every command and listed in each `--help`. */
 export const exitCodes = {
@@ -63,7 +64,7 @@ export function parseUrl(text: string | undefined, option: string): URL {
 }
 
 /** The task's data: `--data` JSON, `--data-file` (`-` for stdin), or `fallback`. */
-export async function readData(
+async function readData(
   options: { data?: string | undefined; "data-file"?: string | undefined },
   fallback: unknown,
 ): Promise<unknown> {
@@ -103,16 +104,16 @@ async function readStdin(): Promise<string> {
 }
 
 /** Unix seconds, digits only. */
-export function parseTimestamp(text: string | undefined): number | undefined {
+function parseTimestamp(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d{1,12}$/.test(text)) throw new UsageError(`--timestamp must be Unix time in whole seconds; got "${text}"`);
   return Number(text);
 }
 
 /** An upper-case status word, as Beam sends. */
-export function parseStatus(text: string | undefined): string {
+function parseStatus(text: string | undefined): string {
   if (text === undefined) return "COMPLETE";
-  if (!/^[A-Z][A-Z_]{0,31}$/.test(text)) {
+  if (!beamFormats.status.test(text)) {
     throw new UsageError(
       `--status must be an upper-case word such as COMPLETE, ERROR, CANCELLED or TIMEOUT; got "${text}"`,
     );
@@ -121,9 +122,9 @@ export function parseStatus(text: string | undefined): string {
 }
 
 /** A task id every taskhook receiver accepts (the verifier's own X-Task-ID format). */
-export function parseTaskId(text: string | undefined): string | undefined {
+function parseTaskId(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(text)) {
+  if (!beamFormats.taskId.test(text)) {
     throw new UsageError(
       `--task-id must be 1 to 128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, such as a UUID; got "${text}"`,
     );

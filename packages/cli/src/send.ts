@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type SendAttempt, sendCallback } from "@taskhook/core";
+import { isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { colorHttp, colorStatus, duration, preview } from "./format.js";
 import {
@@ -12,7 +13,7 @@ import {
   UsageError,
 } from "./options.js";
 
-export const sendHelp = `Usage: taskhook send URL [options]
+const sendHelp = `Usage: taskhook send URL [options]
 
 Sends URL a callback exactly as Beam does: the same bytes and headers, signed once, up to
 3 attempts 0.5 s then 1 s apart, retried on network errors and HTTP 408, 425, 429 and 5xx;
@@ -103,6 +104,6 @@ function whyFailed(last: SendAttempt): string {
     const parsed = JSON.parse(last.body ?? "") as { error?: { code?: unknown } };
     if (typeof parsed.error?.code === "string") code = ` ${parsed.error.code}`;
   } catch {}
-  const final = status < 500 && ![408, 425, 429].includes(status) ? " (Beam does not retry this status)" : "";
+  const final = isRetriedStatus(status) ? "" : " (Beam does not retry this status)";
   return `HTTP ${status}${code}${final}`;
 }

@@ -3,7 +3,7 @@ import pc from "picocolors";
 import { shellQuote } from "./format.js";
 import { callbackOptions, exitCodes, exitCodesHelp, parse, parseUrl, readCallbackOptions } from "./options.js";
 
-export const signHelp = `Usage: taskhook sign [options]
+const signHelp = `Usage: taskhook sign [options]
 
 Signs a callback exactly as Beam would and prints its headers, its body and a ready curl
 command, to test a receiver by hand. The signature holds for the receiver's tolerance

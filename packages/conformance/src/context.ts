@@ -1,22 +1,23 @@
-import {
-  errorStatus,
-  type ProcessorOptions,
-  signCallback,
-  type TaskCallback,
-  type TaskCallbackErrorCode,
-  toPythonJson,
-} from "@taskhook/core";
+import { errorStatus, signCallback, type TaskCallback, type TaskCallbackErrorCode } from "@taskhook/core";
+import { type ProcessorOptions, toPythonJson } from "@taskhook/core/adapter";
 import { expect, onTestFinished } from "vitest";
 import { type RunningServer, type SendRequest, type SendResponse, send } from "./http.js";
 import { loadVectors, type VectorFile } from "./vector-file.js";
 
+/** What the route behind a middleware answers by itself: its status and JSON body. */
+export interface RouteAnswer {
+  status: number;
+  body: unknown;
+}
+
 /**
  * What the suite hands an adapter's `start`: the processor options to pass on unchanged, with
- * a recording `onCallback`. Handler-style adapters pass it as their `onCallback`; middleware
- * adapters call it from the route after the middleware (and let its failure fail the route).
+ * a recording `onCallback`. Handler-style adapters pass it as their `onCallback` (which ignores
+ * what it resolves to); middleware adapters call it from the route behind the middleware, answer
+ * with the {@link RouteAnswer} it resolves to, and let its rejection fail the route.
  */
 export interface StartOptions extends ProcessorOptions {
-  onCallback: (callback: TaskCallback) => Promise<void>;
+  onCallback: (callback: TaskCallback) => Promise<RouteAnswer>;
 }
 
 /** How an adapter answers a method other than POST; the rule its README documents. */
@@ -38,6 +39,12 @@ export interface ConformanceTarget {
   /** The adapter's documented rule for non-POST requests. */
   nonPost: NonPostRule;
   /**
+   * `"middleware"` when the callback goes on to a route in your test file that answers with
+   * what `onCallback` resolves to: the suite then also checks that the route's own answer
+   * reaches Beam and that a 5xx leaves the callback unprocessed. Default `"handler"`.
+   */
+  mode?: "handler" | "middleware";
+  /**
    * True for an adapter that answers on `node:http` itself (Express, Fastify): after an early
    * answer (413) it must still deliver it to a client that writes its whole body before
    * reading. A fetch-style adapter leaves the connection to its runtime's server. Default false.
@@ -51,8 +58,13 @@ export interface ConformanceTarget {
 export interface ServerSetup {
   /** Processor options over the suite's defaults (secret, clock, onError). */
   options?: Partial<Omit<ProcessorOptions, "onCallback">>;
-  /** Runs after each callback is recorded; throw or reject to fail the handler. */
+  /** Runs after each callback is recorded; throw or reject to fail the handler (or the route). */
   handler?: (callback: TaskCallback) => unknown;
+  /**
+   * Middleware mode: what the route answers by itself once the handler is done, given how
+   * many callbacks it has received (1 for the first). Default 200 `{"ok": true}`.
+   */
+  answer?: (callback: TaskCallback, count: number) => RouteAnswer;
 }
 
 /** A booted adapter, closed after the test. */
@@ -114,6 +126,7 @@ export function createContext(target: ConformanceTarget): SuiteContext {
       onCallback: async (callback) => {
         received.push(callback);
         await setup.handler?.(callback);
+        return setup.answer?.(callback, received.length) ?? { status: 200, body: { ok: true } };
       },
     });
     onTestFinished(() => server.close());

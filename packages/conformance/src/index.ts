@@ -3,6 +3,7 @@ export {
   expectAccepted,
   expectError,
   type NonPostRule,
+  type RouteAnswer,
   type ServerSetup,
   type SignedRequest,
   type SignInit,

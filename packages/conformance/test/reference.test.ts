@@ -1,4 +1,4 @@
-import { createCallbackProcessor } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { defineConformanceSuite, startHttpServer } from "../src/index.js";
 
 // The smallest possible adapter, straight on node:http: it checks the suite itself, and shows

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The long fuzz run of issue 9: the property tests of test/property.test.ts, pointed at the
-// built dist/index.js (Web Crypto) and dist/node.js (node:crypto), counting every violation
+// The long fuzz run: the property tests of test/property.test.ts, with the harness they share
+// (test/fuzz-harness.ts) pointed at the built Web Crypto and node:crypto builds, counting every violation
 // instead of stopping at the first.
 //
 //   pnpm --filter @taskhook/core fuzz              100,000 runs against each build
@@ -18,8 +18,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2).filter((a) => a !== "--");
 const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const builds = [
-  { project: "web", file: "dist/index.js", seam: "Web Crypto" },
-  { project: "node", file: "dist/node.js", seam: "node:crypto" },
+  { project: "web", file: "dist/index.js", seam: "Web Crypto" }, // with dist/adapter.js
+  { project: "node", file: "dist/node.js", seam: "node:crypto" }, // with dist/node-adapter.js
 ];
 
 if (args.includes("--build") || builds.some((b) => !existsSync(join(root, b.file)))) {

@@ -1,9 +1,10 @@
+import { beamSender } from "./beam.js";
 import { isBinary, toBytes } from "./encoding.js";
 import { isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import { bodyTooLarge } from "./verify.js";
 
 /** Default time the whole body may take to arrive: 30 s, the read timeout of Beam's sender. */
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+export const DEFAULT_BODY_TIMEOUT_MS: number = beamSender.readTimeoutMs;
 
 /**
  * A request body as frameworks expose it: a Web stream, a Node stream (async iterable), or a
@@ -56,60 +57,65 @@ export async function readBody(source: BodySource | null | undefined, options: R
   if (isRequest(source)) {
     if (source.bodyUsed) throw alreadyRead();
     // A declared length within the limit cannot be exceeded (HTTP framing), so read it whole.
-    if (!(declared >= 0)) return readBody(source.body, options);
-    const deadline = startDeadline(options.timeoutMs);
-    try {
-      const bytes = new Uint8Array(await deadline.race(source.arrayBuffer()));
-      if (bytes.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-      return bytes;
-    } catch (error) {
-      throw asBodyError(error);
-    } finally {
-      deadline.stop();
-    }
+    return declared >= 0 ? readWhole(source, options) : readBody(source.body, options);
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const take = (chunk: Uint8Array | string) => {
-    const bytes = typeof chunk === "string" || isBinary(chunk) ? toBytes(chunk) : notBytes(chunk);
-    total += bytes.length;
-    if (total > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-    chunks.push(bytes);
-  };
   if (isWebStream(source)) {
     if (source.locked) throw alreadyRead();
     const reader = source.getReader();
-    const deadline = startDeadline(options.timeoutMs);
-    try {
-      for (;;) {
-        const { done, value } = await deadline.race(reader.read());
-        if (done) break;
-        take(value);
-      }
-    } catch (error) {
-      reader.cancel().catch(() => {});
-      throw asBodyError(error);
-    } finally {
-      deadline.stop();
-    }
-  } else {
-    const deadline = startDeadline(options.timeoutMs);
-    const iterator = source[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        const { done, value } = await deadline.race(iterator.next());
-        if (done) break;
-        take(value);
-      }
-    } catch (error) {
-      // Returning a Node request's iterator destroys its socket, which would lose the 408.
-      if (!deadline.expired) iterator.return?.()?.catch(() => {});
-      throw asBodyError(error);
-    } finally {
-      deadline.stop();
-    }
+    return collect(
+      () => reader.read(),
+      () => reader.cancel().catch(() => {}),
+      options,
+    );
   }
-  return concat(chunks, total);
+  const iterator = source[Symbol.asyncIterator]();
+  return collect(
+    () => iterator.next(),
+    // Returning a Node request's iterator destroys its socket, which would lose the 408.
+    (expired) => !expired && iterator.return?.()?.catch(() => {}),
+    options,
+  );
+}
+
+/** A `Request` whose declared length is within the limit, read in one `arrayBuffer()` call. */
+async function readWhole(request: RequestLike, options: ReadBodyOptions): Promise<Uint8Array> {
+  const deadline = startDeadline(options.timeoutMs);
+  try {
+    const bytes = new Uint8Array(await deadline.race(request.arrayBuffer()));
+    if (bytes.length > options.maxBodyBytes) throw bodyTooLarge(options.maxBodyBytes);
+    return bytes;
+  } catch (error) {
+    throw asBodyError(error);
+  } finally {
+    deadline.stop();
+  }
+}
+
+type Pull = () => Promise<{ done?: boolean | undefined; value?: Uint8Array | string | undefined }>;
+
+/**
+ * Pulls chunks until the source is done, within `maxBodyBytes` and the deadline. On any
+ * failure `abandon` stops the source, told whether the deadline had expired.
+ */
+async function collect(pull: Pull, abandon: (expired: boolean) => unknown, options: ReadBodyOptions) {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const deadline = startDeadline(options.timeoutMs);
+  try {
+    for (;;) {
+      const { done, value } = await deadline.race(pull());
+      if (done) return concat(chunks, total);
+      const bytes = typeof value === "string" || isBinary(value) ? toBytes(value) : notBytes(value);
+      total += bytes.length;
+      if (total > options.maxBodyBytes) throw bodyTooLarge(options.maxBodyBytes);
+      chunks.push(bytes);
+    }
+  } catch (error) {
+    abandon(deadline.expired);
+    throw asBodyError(error);
+  } finally {
+    deadline.stop();
+  }
 }
 
 /** A timer that rejects every pending read with `REQUEST_TIMEOUT` once `timeoutMs` has passed. */

@@ -7,14 +7,6 @@ export type HeadersInput =
   | { get(name: string): string | null | undefined }
   | Readonly<Record<string, string | readonly string[] | number | undefined>>;
 
-/** The four headers Beam sends, as it writes them. */
-export const headerNames = {
-  id: "X-Task-ID",
-  status: "X-Task-Status",
-  timestamp: "X-Task-Timestamp",
-  signature: "X-Task-Signature",
-} as const;
-
 /**
  * Reads one header, case-insensitively. Repeated values are joined with `", "`, as
  * `Headers` and Node do, so a header sent twice never passes a strict format check.

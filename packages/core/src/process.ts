@@ -1,15 +1,13 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { beamSender } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
-import { crypto } from "./crypto/web.js";
+import { seam } from "./crypto/web.js";
 import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
-
-/** Beam resends a failed delivery for up to ~35 s after signing (3 attempts, 10 s connects). */
-const RETRY_WINDOW_SECONDS = 60;
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
 export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undefined> extends VerifierOptions<S> {
@@ -50,26 +48,35 @@ export interface CallbackResponse<T = unknown> {
   body: string;
   /** The verified callback, when there was one. */
   callback?: TaskCallback<T>;
-  /** True when the handler (or `run`) ran and finished without throwing. */
+  /** True when the handler (or the route) ran and succeeded: the callback counts as processed. */
   handled: boolean;
+  /**
+   * True when the route ran and answered the request itself, success or 5xx: the adapter
+   * leaves that answer in place. False when the adapter must send this response.
+   */
+  routeAnswered: boolean;
 }
+
+/**
+ * Hands a verified callback to the framework's route and resolves to the HTTP status the
+ * route answered (a number; anything else means the status is unknown). A status of 500 or more, like a rejection, fails
+ * the callback: it stays unprocessed, so Beam's retry runs the route again.
+ */
+export type RunRoute<T = unknown> = (callback: TaskCallback<T>) => unknown;
 
 /** Verifies, deduplicates and dispatches callbacks; every adapter is a thin shell around it. */
 export interface CallbackProcessor<T = unknown> {
   /**
-   * Processes one request. `run` replaces `onCallback` for middleware that hands the
-   * callback on (it resolves when the downstream handler is done, rejects when it failed).
+   * Processes one request. Middleware that hands the callback on to a route passes `route`
+   * instead of `onCallback`: it resolves to the route's status when the route has answered and
+   * rejects when the route failed.
    */
-  process(request: CallbackRequest, run?: (callback: TaskCallback<T>) => unknown): Promise<CallbackResponse<T>>;
+  process(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>>;
   /**
    * The answer for an error an adapter found itself (e.g. `BODY_ALREADY_PARSED` with
    * framework-specific advice), in the same shape and with the same reporting as `process`.
    */
   answerError(error: TaskCallbackError): CallbackResponse<T>;
-  /** The largest body accepted, for adapters that read the body themselves. */
-  readonly maxBodyBytes: number;
-  /** The body read timeout in ms (0: none), for adapters that read the body themselves. */
-  readonly bodyTimeoutMs: number;
 }
 
 const json = { "content-type": "application/json; charset=utf-8" };
@@ -93,70 +100,107 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   type T = InferData<S>;
   const verifier = createVerifier(options);
   const store = options.idempotency === undefined ? memoryStore() : options.idempotency;
-  const ttlMs = (2 * verifier.toleranceSeconds + RETRY_WINDOW_SECONDS) * 1000;
+  const ttlMs = (2 * verifier.toleranceSeconds + beamSender.retryWindowSeconds) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
+  const errorResponse = errorResponder<T>(report);
 
-  async function process(
-    request: CallbackRequest,
-    run: ((callback: TaskCallback<T>) => unknown) | undefined = options.onCallback,
-  ): Promise<CallbackResponse<T>> {
-    let callback: TaskCallback<T>;
+  /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
+  async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
+    if (store === false) return {};
     try {
-      if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
-        throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
+      const key = await seam.sha256Hex(`${callback.taskId}:${callback.signature}`);
+      const state = await store.begin(key, ttlMs);
+      if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
+      if (state === "in-flight") {
+        const busy = new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly.");
+        return errorResponse(busy, callback);
       }
-      const body = isRaw(request.body)
-        ? request.body
-        : await readBody(request.body, {
-            maxBodyBytes: verifier.maxBodyBytes,
-            contentLength: readHeader(request.headers, "content-length"),
-            timeoutMs: bodyTimeoutMs,
-          });
-      callback = await verifier.verify({ headers: request.headers, body });
-    } catch (error) {
-      return errorResponse(error);
-    }
-
-    let key: string | undefined;
-    if (store !== false) {
-      try {
-        key = await crypto.sha256Hex(`${callback.taskId}:${callback.signature}`);
-        const state = await store.begin(key, ttlMs);
-        if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
-        if (state === "in-flight") {
-          return errorResponse(
-            new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly."),
-            callback,
-          );
-        }
-      } catch (error) {
-        report(error, callback);
-        return errorResponse(
-          new TaskCallbackError("STORE_UNAVAILABLE", "The idempotency store is unavailable; retry shortly.", {
-            cause: error,
-          }),
-          callback,
-        );
-      }
-    }
-
-    try {
-      await run?.(callback);
+      return { key };
     } catch (error) {
       report(error, callback);
+      const message = "The idempotency store is unavailable; retry shortly.";
+      return errorResponse(new TaskCallbackError("STORE_UNAVAILABLE", message, { cause: error }), callback);
+    }
+  }
+
+  /**
+   * Runs the handler or the route. A failure, or a route that answered 5xx, releases the
+   * delivery so Beam's retry runs it again; a success marks it done.
+   */
+  async function dispatch(callback: TaskCallback<T>, key: string | undefined, route: RunRoute<T> | undefined) {
+    const { failure, routeStatus } = await runHandler(callback, route, options.onCallback);
+    if (failure !== undefined) {
+      report(failure.error, callback);
       if (key !== undefined && store !== false) await store.release(key).catch((e: unknown) => report(e, callback));
-      return errorResponse(
-        new TaskCallbackError("HANDLER_FAILED", "The callback handler failed; the error is logged on the server."),
-        callback,
-      );
+      if (routeStatus !== undefined) return { ...reply(routeStatus, {}, callback, false), routeAnswered: true };
+      const message = "The callback handler failed; the error is logged on the server.";
+      return errorResponse(new TaskCallbackError("HANDLER_FAILED", message), callback);
     }
     if (key !== undefined && store !== false)
       await store.complete(key, ttlMs).catch((e: unknown) => report(e, callback));
-    return reply(200, { received: true }, callback, true);
+    return { ...reply(routeStatus ?? 200, { received: true }, callback, true), routeAnswered: route !== undefined };
   }
 
-  function errorResponse(error: unknown, callback?: TaskCallback<T>): CallbackResponse<T> {
+  async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {
+    let callback: TaskCallback<T>;
+    try {
+      callback = await verifier.verify({
+        headers: request.headers,
+        body: await readRequest(request, verifier.maxBodyBytes, bodyTimeoutMs),
+      });
+    } catch (error) {
+      return errorResponse(error);
+    }
+    const claimed = await claim(callback);
+    if ("status" in claimed) return claimed;
+    return dispatch(callback, claimed.key, route);
+  }
+
+  return { process: processRequest, answerError: (error) => errorResponse(error) };
+}
+
+/** Method check and bounded body read: the raw body to verify. */
+async function readRequest(
+  request: CallbackRequest,
+  maxBodyBytes: number,
+  timeoutMs: number,
+): Promise<Uint8Array | ArrayBuffer | string> {
+  if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
+    throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
+  }
+  if (isRaw(request.body)) return request.body;
+  const contentLength = readHeader(request.headers, "content-length");
+  return readBody(request.body, { maxBodyBytes, contentLength, timeoutMs });
+}
+
+/**
+ * Runs `onCallback`, or the route with the status it answered. A rejection, or a route that
+ * answered 500 or more, is a failure: the callback stays unprocessed for Beam's retry.
+ */
+async function runHandler<T>(
+  callback: TaskCallback<T>,
+  route: RunRoute<T> | undefined,
+  onCallback: ((callback: TaskCallback<T>) => unknown) | undefined,
+): Promise<{ failure?: { error: unknown }; routeStatus?: number }> {
+  try {
+    if (route === undefined) {
+      await onCallback?.(callback);
+      return {};
+    }
+    const routeStatus = await route(callback);
+    if (typeof routeStatus !== "number") return {};
+    if (routeStatus < 500) return { routeStatus };
+    const message = `The route answered ${routeStatus}; the callback stays unprocessed for Beam's retry.`;
+    return { routeStatus, failure: { error: new Error(message) } };
+  } catch (error) {
+    return { failure: { error } };
+  }
+}
+
+/** Turns any error into the answer from core's status table, reporting what an operator must see. */
+function errorResponder<T>(report: (error: unknown, callback?: TaskCallback<T>) => void) {
+  return (error: unknown, callback?: TaskCallback<T>): CallbackResponse<T> => {
     if (!isTaskCallbackError(error)) {
       report(error, callback);
       error = new TaskCallbackError("INTERNAL_ERROR", "taskhook failed to process the callback.");
@@ -170,18 +214,17 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     // The rest of a late body may still be on its way; the connection cannot be reused (RFC 9110 408).
     if (code === "REQUEST_TIMEOUT") response.headers.connection = "close";
     return response;
-  }
-
-  return {
-    process,
-    answerError: (error) => errorResponse(error),
-    maxBodyBytes: verifier.maxBodyBytes,
-    bodyTimeoutMs,
   };
 }
 
 function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | undefined, handled: boolean) {
-  const response: CallbackResponse<T> = { status, headers: { ...json }, body: JSON.stringify(payload), handled };
+  const response: CallbackResponse<T> = {
+    status,
+    headers: { ...json },
+    body: JSON.stringify(payload),
+    handled,
+    routeAnswered: false,
+  };
   if (callback !== undefined) response.callback = callback;
   return response;
 }

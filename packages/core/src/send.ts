@@ -1,12 +1,7 @@
+import { beamSender, isRetriedStatus } from "./beam.js";
 import { createTestCallback, type TestCallback } from "./sign.js";
 import type { TaskStatus } from "./status.js";
 
-/** Beam's waits before the 2nd and 3rd attempt: three attempts in all. */
-const SEND_RETRY_DELAYS_MS: readonly number[] = [500, 1000];
-/** Beam's read timeout: an attempt with no complete answer by then is abandoned, never retried. */
-const SEND_RESPONSE_TIMEOUT_MS = 30_000;
-
-const retriedStatuses: ReadonlySet<number> = new Set([408, 425, 429]);
 const previewChars = 2048;
 
 /** Options for {@link sendCallback}. */
@@ -92,8 +87,8 @@ export async function sendCallback(url: string | URL, options: SendCallbackOptio
   const target = parseTarget(url);
   // Called through globalThis: some runtimes refuse a detached `fetch` ("Illegal invocation").
   const send: typeof globalThis.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const delays = options.retryDelaysMs ?? SEND_RETRY_DELAYS_MS;
-  const responseTimeoutMs = options.responseTimeoutMs ?? SEND_RESPONSE_TIMEOUT_MS;
+  const delays = options.retryDelaysMs ?? beamSender.retryDelaysMs;
+  const responseTimeoutMs = options.responseTimeoutMs ?? beamSender.readTimeoutMs;
   if (!Number.isFinite(responseTimeoutMs) || responseTimeoutMs <= 0) {
     throw new TypeError(`taskhook: \`responseTimeoutMs\` must be a positive number; got ${String(responseTimeoutMs)}.`);
   }
@@ -127,11 +122,6 @@ export async function sendCallback(url: string | URL, options: SendCallbackOptio
     }
     await sleep(attempt.retryInMs, signal);
   }
-}
-
-// The statuses Beam's sender retries: 408, 425, 429 and every 5xx.
-function isRetriedStatus(status: number): boolean {
-  return retriedStatuses.has(status) || (status >= 500 && status <= 599);
 }
 
 async function sendOnce(

@@ -1,6 +1,6 @@
-import { crypto } from "./crypto/web.js";
+import { headerNames } from "./beam.js";
+import { seam } from "./crypto/web.js";
 import { toBytes, toHex } from "./encoding.js";
-import { headerNames } from "./headers.js";
 import type { TaskStatus } from "./status.js";
 
 /** The two headers that carry a signature. */
@@ -33,8 +33,8 @@ export async function signCallback(options: {
   timestamp?: number;
 }): Promise<SignatureHeaders> {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const key = await crypto.importKey(options.secret);
-  const signature = toHex(await crypto.signPayload(key, toBytes(options.body), timestamp));
+  const key = await seam.importKey(options.secret);
+  const signature = toHex(await seam.signPayload(key, toBytes(options.body), timestamp));
   return { [headerNames.timestamp]: timestamp, [headerNames.signature]: signature } as SignatureHeaders;
 }
 

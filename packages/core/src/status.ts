@@ -1,14 +1,6 @@
-/** Beam's task statuses. Callbacks carry `COMPLETE`, `ERROR`, `CANCELLED` or `TIMEOUT`. */
-export const taskStatuses = [
-  "PENDING",
-  "RUNNING",
-  "COMPLETE",
-  "ERROR",
-  "CANCELLED",
-  "EXPIRED",
-  "TIMEOUT",
-  "RETRY",
-] as const;
+import { failureStatuses, taskStatuses } from "./beam.js";
+
+export { taskStatuses };
 
 /** One of Beam's eight known statuses. */
 export type KnownTaskStatus = (typeof taskStatuses)[number];
@@ -19,7 +11,7 @@ export type KnownTaskStatus = (typeof taskStatuses)[number];
  */
 export type TaskStatus = KnownTaskStatus | (string & {});
 
-const failures: ReadonlySet<string> = new Set(["ERROR", "CANCELLED", "EXPIRED", "TIMEOUT"]);
+const failures: ReadonlySet<string> = new Set(failureStatuses);
 
 /**
  * True for `COMPLETE`: the task returned and `data` holds its result.
@@ -42,7 +34,7 @@ export function isSuccessStatus(status: TaskStatus): status is "COMPLETE" {
  * if (isFailureStatus(callback.status)) await markFailed(callback.taskId);
  * ```
  */
-export function isFailureStatus(status: TaskStatus): status is "ERROR" | "CANCELLED" | "EXPIRED" | "TIMEOUT" {
+export function isFailureStatus(status: TaskStatus): status is (typeof failureStatuses)[number] {
   return failures.has(status);
 }
 

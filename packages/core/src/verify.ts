@@ -1,8 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { crypto } from "./crypto/web.js";
+import { beamFormats, headerNames } from "./beam.js";
+import { seam } from "./crypto/web.js";
 import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
 import { TaskCallbackError } from "./errors.js";
-import { type HeadersInput, headerNames, readHeader } from "./headers.js";
+import { type HeadersInput, readHeader } from "./headers.js";
 import { parseData, validateData } from "./parse.js";
 import type { TaskStatus } from "./status.js";
 
@@ -65,10 +66,6 @@ export interface Verifier<T = unknown> {
   readonly toleranceSeconds: number;
 }
 
-const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const statusPattern = /^[A-Z][A-Z_]{0,31}$/;
-const timestampPattern = /^(?:0|[1-9][0-9]{0,11})$/;
-
 /**
  * Creates a verifier for Beam task callbacks. Checks run cheapest first: headers, body size,
  * timestamp window, signature (constant time, every configured key), then the body.
@@ -90,76 +87,22 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const schema = options.schema;
   let keys: Promise<unknown[]> | undefined;
 
-  async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
-    const { headers } = input;
-    const encoding = readHeader(headers, "content-encoding");
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
-      throw new TaskCallbackError(
-        "UNSUPPORTED_ENCODING",
-        `Content-Encoding "${printable(encoding)}" is not accepted; Beam sends callbacks uncompressed.`,
-      );
-    }
-    const taskId = required(headers, headerNames.id);
-    if (!taskIdPattern.test(taskId)) {
-      throw new TaskCallbackError("INVALID_HEADER", `${headerNames.id} must be a task id such as a UUID.`);
-    }
-    const status = required(headers, headerNames.status);
-    if (!statusPattern.test(status)) {
-      throw new TaskCallbackError(
-        "INVALID_HEADER",
-        `${headerNames.status} must be an upper-case status such as COMPLETE.`,
-      );
-    }
-    const timestampText = required(headers, headerNames.timestamp);
-    const signatureText = required(headers, headerNames.signature);
-
-    const body = toBytes(input.body);
-    if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-
-    if (!timestampPattern.test(timestampText)) {
-      throw new TaskCallbackError(
-        "INVALID_HEADER",
-        `${headerNames.timestamp} must be Unix time in whole seconds, digits only.`,
-      );
-    }
-    const timestamp = Number(timestampText);
-    const age = Math.floor(now() / 1000) - timestamp;
-    // A broken clock must not switch off the window (NaN compares false both ways).
-    if (!Number.isFinite(age)) throw new TypeError("taskhook: `now()` must return the current time in milliseconds.");
-    if (age > toleranceSeconds) {
-      throw new TaskCallbackError(
-        "TIMESTAMP_EXPIRED",
-        `The callback was signed ${age} s ago, more than the ${toleranceSeconds} s tolerance; check the server clock or raise toleranceSeconds.`,
-      );
-    }
-    if (-age > toleranceSeconds) {
-      throw new TaskCallbackError(
-        "TIMESTAMP_IN_FUTURE",
-        `The callback is dated ${-age} s in the future, more than the ${toleranceSeconds} s tolerance; check the server clock.`,
-      );
-    }
-
-    const given = parseSignatureHex(signatureText);
-    if (given === undefined) {
-      throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
-    }
-    keys ??= Promise.all(secrets.map((secret) => crypto.importKey(secret))).catch((error: unknown) => {
+  function importKeys(): Promise<unknown[]> {
+    keys ??= Promise.all(secrets.map((secret) => seam.importKey(secret))).catch((error: unknown) => {
       keys = undefined; // a failed import is retried by the next request, not cached
       throw error;
     });
-    const imported = await keys;
-    let secretIndex = -1;
-    for (let i = 0; i < imported.length && secretIndex === -1; i++) {
-      const expected = await crypto.signPayload(imported[i], body, timestampText);
-      if (constantTimeEqual(expected, given)) secretIndex = i;
-    }
-    if (secretIndex === -1) {
-      throw new TaskCallbackError(
-        "INVALID_SIGNATURE",
-        `${headerNames.signature} does not match this callback; check that the signing key is the one in Beam's dashboard and that the body reaches the verifier unparsed.`,
-      );
-    }
+    return keys;
+  }
 
+  // Cheapest checks first: headers, body size, timestamp window, signature, then the body.
+  async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
+    const { headers } = input;
+    const { taskId, status, timestampText, signatureText } = readBeamHeaders(headers);
+    const body = toBytes(input.body);
+    if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    const timestamp = checkTimestamp(timestampText, Math.floor(now() / 1000), toleranceSeconds);
+    const secretIndex = await matchSignature(await importKeys(), body, timestampText, signatureText);
     let data = parseData(body, readHeader(headers, "content-type"));
     if (schema !== undefined) data = await validateData(schema, data);
     return {
@@ -174,6 +117,73 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
 
   return { verify, maxBodyBytes, toleranceSeconds };
+}
+
+/** The encoding and the four `X-Task-*` headers, present and well-formed (the timestamp's format is checked later). */
+function readBeamHeaders(headers: HeadersInput) {
+  const encoding = readHeader(headers, "content-encoding");
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+    throw new TaskCallbackError(
+      "UNSUPPORTED_ENCODING",
+      `Content-Encoding "${printable(encoding)}" is not accepted; Beam sends callbacks uncompressed.`,
+    );
+  }
+  const taskId = required(headers, headerNames.id);
+  if (!beamFormats.taskId.test(taskId)) {
+    throw new TaskCallbackError("INVALID_HEADER", `${headerNames.id} must be a task id such as a UUID.`);
+  }
+  const status = required(headers, headerNames.status);
+  if (!beamFormats.status.test(status)) {
+    throw new TaskCallbackError(
+      "INVALID_HEADER",
+      `${headerNames.status} must be an upper-case status such as COMPLETE.`,
+    );
+  }
+  const timestampText = required(headers, headerNames.timestamp);
+  const signatureText = required(headers, headerNames.signature);
+  return { taskId, status, timestampText, signatureText };
+}
+
+/** The timestamp in Unix seconds, within `toleranceSeconds` of `nowSeconds` both ways. */
+function checkTimestamp(text: string, nowSeconds: number, toleranceSeconds: number): number {
+  if (!beamFormats.timestamp.test(text)) {
+    throw new TaskCallbackError(
+      "INVALID_HEADER",
+      `${headerNames.timestamp} must be Unix time in whole seconds, digits only.`,
+    );
+  }
+  const timestamp = Number(text);
+  const age = nowSeconds - timestamp;
+  // A broken clock must not switch off the window (NaN compares false both ways).
+  if (!Number.isFinite(age)) throw new TypeError("taskhook: `now()` must return the current time in milliseconds.");
+  if (age > toleranceSeconds) {
+    throw new TaskCallbackError(
+      "TIMESTAMP_EXPIRED",
+      `The callback was signed ${age} s ago, more than the ${toleranceSeconds} s tolerance; check the server clock or raise toleranceSeconds.`,
+    );
+  }
+  if (-age > toleranceSeconds) {
+    throw new TaskCallbackError(
+      "TIMESTAMP_IN_FUTURE",
+      `The callback is dated ${-age} s in the future, more than the ${toleranceSeconds} s tolerance; check the server clock.`,
+    );
+  }
+  return timestamp;
+}
+
+/** Index of the key whose signature matches, compared in constant time against every key. */
+async function matchSignature(keys: unknown[], body: Uint8Array, timestamp: string, signatureText: string) {
+  const given = parseSignatureHex(signatureText);
+  if (given === undefined) {
+    throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
+  }
+  for (let i = 0; i < keys.length; i++) {
+    if (constantTimeEqual(await seam.signPayload(keys[i], body, timestamp), given)) return i;
+  }
+  throw new TaskCallbackError(
+    "INVALID_SIGNATURE",
+    `${headerNames.signature} does not match this callback; check that the signing key is the one in Beam's dashboard and that the body reaches the verifier unparsed.`,
+  );
 }
 
 /**

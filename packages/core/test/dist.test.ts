@@ -47,17 +47,34 @@ function expectVectorResults(results: string[]) {
 }
 
 describe("published builds", () => {
-  it("Node picks the node:crypto build, edge conditions pick the Web build", () => {
-    const resolve = (conditions: string[]) =>
+  it.each([
+    ["@taskhook/core", "node", "index"],
+    ["@taskhook/core/adapter", "node-adapter", "adapter"],
+  ])("Node picks the node:crypto build of %s, edge conditions pick the Web build", (specifier, nodeFile, webFile) => {
+    const resolve = (conditions: string[], name = specifier) =>
       node(
         conditions.flatMap((c) => ["-C", c]),
-        "console.log(import.meta.resolve('@taskhook/core'))",
+        `console.log(import.meta.resolve(${JSON.stringify(name)}))`,
       );
-    expect(resolve([])).toMatch(/dist\/node\.js$/);
+    expect(resolve([])).toMatch(new RegExp(`dist/${nodeFile}\\.js$`));
     for (const condition of ["workerd", "worker", "deno", "edge-light", "browser"]) {
-      expect(resolve([condition]), condition).toMatch(/dist\/index\.js$/);
+      expect(resolve([condition]), condition).toMatch(new RegExp(`dist/${webFile}\\.js$`));
     }
-    expect(node([], "console.log(import.meta.resolve('@taskhook/core/web'))")).toMatch(/dist\/index\.js$/);
+    expect(resolve([], `${specifier}/web`)).toMatch(new RegExp(`dist/${webFile}\\.js$`));
+  });
+
+  it("the adapter entry processes a callback under the node and the workerd conditions", () => {
+    const seamOf = (args: string[]) =>
+      node(
+        args,
+        `const { createCallbackProcessor } = await import('@taskhook/core/adapter');
+         const { createTestCallback } = await import('@taskhook/core');
+         const cb = await createTestCallback({ data: 1, secret: "sk_x" });
+         const r = await createCallbackProcessor({ secret: "sk_x" }).process({ method: "POST", ...cb });
+         console.log(r.status);`,
+      );
+    expect(seamOf([])).toBe("200");
+    expect(seamOf(["-C", "workerd"])).toBe("200");
   });
 
   it.each([

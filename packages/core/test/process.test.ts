@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import {
-  createCallbackProcessor,
-  createTestCallback,
-  type IdempotencyStore,
-  memoryStore,
-  TaskCallbackError,
-} from "../src/index.js";
+import { createCallbackProcessor } from "../src/adapter.js";
+import { createTestCallback, type IdempotencyStore, memoryStore, TaskCallbackError } from "../src/index.js";
 
 const secret = "sk_process";
 const T = 1_764_230_400;
@@ -64,7 +59,6 @@ describe("createCallbackProcessor", () => {
     const onCallback = vi.fn();
     const { headers, body } = await request();
     const processor = createCallbackProcessor({ secret, now, onCallback, bodyTimeoutMs: 30 });
-    expect(processor.bodyTimeoutMs).toBe(30);
     const stalled = new ReadableStream({
       start: (controller) => controller.enqueue(new TextEncoder().encode(body.slice(0, 10))),
     });
@@ -76,9 +70,8 @@ describe("createCallbackProcessor", () => {
     expect((await processor.process({ method: "POST", headers, body: new Blob([body]).stream() })).status).toBe(200);
   });
 
-  it("checks bodyTimeoutMs: 30 s by default, 0 for none, never negative", () => {
-    expect(createCallbackProcessor({ secret }).bodyTimeoutMs).toBe(30_000);
-    expect(createCallbackProcessor({ secret, bodyTimeoutMs: 0 }).bodyTimeoutMs).toBe(0);
+  it("checks bodyTimeoutMs: never negative, never NaN", () => {
+    expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: 0 })).not.toThrow();
     expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: -1 })).toThrow(/bodyTimeoutMs/);
     expect(() => createCallbackProcessor({ secret, bodyTimeoutMs: Number.NaN })).toThrow(TypeError);
   });
@@ -179,10 +172,28 @@ describe("createCallbackProcessor", () => {
     expect(onError).toHaveBeenCalledOnce();
   });
 
-  it("lets middleware pass its own run function", async () => {
+  it("lets middleware pass its own route: a rejection answers 500 HANDLER_FAILED", async () => {
     const processor = createCallbackProcessor({ secret, now, ...quiet });
-    const run = vi.fn().mockRejectedValue(new Error("downstream failed"));
-    expect((await processor.process(await request(), run)).status).toBe(500);
-    expect(run).toHaveBeenCalledOnce();
+    const route = vi.fn().mockRejectedValue(new Error("downstream failed"));
+    const response = await processor.process(await request(), route);
+    expect(response).toMatchObject({ status: 500, handled: false, routeAnswered: false });
+    expect(bodyOf(response).error.code).toBe("HANDLER_FAILED");
+    expect(route).toHaveBeenCalledOnce();
+  });
+
+  it("keeps a route's own 5xx answer and leaves the callback unprocessed; below 500 it is done", async () => {
+    const onError = vi.fn();
+    const processor = createCallbackProcessor({ secret, now, onError });
+    const req = await request();
+    const statuses = [503, 500, 202];
+    const route = vi.fn(async () => statuses.shift());
+    expect(await processor.process(req, route)).toMatchObject({ status: 503, handled: false, routeAnswered: true });
+    expect(String(onError.mock.calls[0]?.[0])).toMatch(/route answered 503/);
+    expect(await processor.process(req, route)).toMatchObject({ status: 500, handled: false, routeAnswered: true });
+    expect(await processor.process(req, route)).toMatchObject({ status: 202, handled: true, routeAnswered: true });
+    const duplicate = await processor.process(req, route);
+    expect(duplicate).toMatchObject({ status: 200, handled: false, routeAnswered: false });
+    expect(bodyOf(duplicate)).toEqual({ received: true, duplicate: true });
+    expect(route).toHaveBeenCalledTimes(3);
   });
 });

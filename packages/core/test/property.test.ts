@@ -1,125 +1,28 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
-import type { CallbackRequest, HeadersInput, TaskCallback } from "../src/index.js";
-import * as source from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { CallbackRequest, CallbackResponse, HeadersInput } from "../src/adapter.js";
+import { beamFormats, taskStatuses } from "../src/beam.js";
+import {
+  attempt,
+  core,
+  counting,
+  describeError,
+  guarded,
+  note,
+  reportWhenCounting,
+  runsOf,
+  seedOf,
+  show,
+  tally,
+  targetName,
+  timeout,
+  violation,
+} from "./fuzz-harness.js";
 
-// Property tests for issue 9. By default they check the source in CI (a few thousand runs per
-// crypto seam) and fail on the first counterexample, shrunk. scripts/fuzz.mjs reuses them for
-// the long run: it points them at the built dist and sets TASKHOOK_FUZZ_REPORT, which makes
-// every violation counted instead of thrown, so the run goes on and reports totals.
-const env = process.env;
-const counting = env.TASKHOOK_FUZZ_REPORT !== undefined;
-const seam = env.TASKHOOK_SEAM === "node-crypto" ? "node" : "web";
-const distFile = seam === "node" ? "dist/node.js" : "dist/index.js";
-const core: typeof source =
-  env.TASKHOOK_FUZZ_TARGET === "dist"
-    ? await import(/* @vite-ignore */ new URL(`../${distFile}`, import.meta.url).href)
-    : source;
-
-/** CI runs per property; TASKHOOK_FUZZ_RUNS shares a total out in the same proportions. */
-const ciRuns = { roundTrip: 900, tamper: 1200, garbageVerify: 900, garbageProcess: 400, relabel: 300 } as const;
-const ciTotal = Object.values(ciRuns).reduce((a, b) => a + b, 0);
-const totalRuns = Number(env.TASKHOOK_FUZZ_RUNS) || 0;
-const runsOf = (name: keyof typeof ciRuns) =>
-  totalRuns > 0 ? Math.ceil((totalRuns * ciRuns[name]) / ciTotal) : ciRuns[name];
-const seed = env.TASKHOOK_FUZZ_SEED === undefined ? undefined : Number(env.TASKHOOK_FUZZ_SEED);
-const timeout = counting ? 24 * 3600_000 : 60_000;
-
-// ---------------------------------------------------------------------------------------------
-// Bookkeeping: what went wrong, counted in the long run, thrown (and shrunk) in CI.
-
-type Kind = "forgeries" | "untyped" | "prototype" | "wrong";
-const tally = { runs: 0, forgeries: 0, untyped: 0, prototype: 0, wrong: 0 };
-const examples: string[] = [];
-const seeds: Record<string, number> = {};
-/** How each property's cases ended, so the long run shows which paths it reached. */
-const outcomes: Record<string, Record<string, number>> = {};
-function note(property: string, result: string): void {
-  outcomes[property] ??= {};
-  outcomes[property][result] = (outcomes[property][result] ?? 0) + 1;
-}
-
-function violation(kind: Kind, detail: string): void {
-  tally[kind]++;
-  if (!counting) throw new Error(`${kind}: ${detail}`);
-  if (examples.length < 20) examples.push(`${kind}: ${detail.slice(0, 2000)}`);
-}
-
-const show = (value: unknown) => fc.stringify(value).slice(0, 300);
-
-type Snapshot = [PropertyKey, PropertyDescriptor][];
-const snapshotPrototype = (): Snapshot =>
-  Reflect.ownKeys(Object.prototype).map((key) => [key, Object.getOwnPropertyDescriptor(Object.prototype, key)!]);
-const pristine = snapshotPrototype();
-
-/** Runs `fn`, then checks that Object.prototype is exactly as it was (and puts it back if not). */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  tally.runs++;
-  try {
-    return await fn();
-  } finally {
-    const now = snapshotPrototype();
-    const same =
-      now.length === pristine.length &&
-      now.every(([key, d], i) => {
-        const [k, p] = pristine[i]!;
-        return (
-          key === k &&
-          d.value === p.value &&
-          d.get === p.get &&
-          d.set === p.set &&
-          d.writable === p.writable &&
-          d.enumerable === p.enumerable &&
-          d.configurable === p.configurable
-        );
-      });
-    if (!same || ({} as Record<string, unknown>).polluted !== undefined) {
-      for (const [key] of now) if (!pristine.some(([k]) => k === key)) Reflect.deleteProperty(Object.prototype, key);
-      for (const [key, d] of pristine) Object.defineProperty(Object.prototype, key, d);
-      violation("prototype", `Object.prototype changed: ${now.map(([k]) => String(k)).join(", ")}`);
-    }
-  }
-}
-
-type Outcome = { accepted: TaskCallback } | { code: string };
-
-/** Verifies and classifies: accepted, a typed rejection, or (a violation) anything else. */
-async function attempt(
-  property: string,
-  verifier: source.Verifier,
-  input: source.CallbackInput,
-  context: () => string,
-): Promise<Outcome | undefined> {
-  try {
-    const accepted = await verifier.verify(input);
-    note(property, "accepted");
-    return { accepted };
-  } catch (error) {
-    if (isTyped(error)) {
-      note(property, error.code);
-      return { code: error.code };
-    }
-    note(property, "untyped");
-    violation("untyped", `${describeError(error)} for ${context()}`);
-    return undefined;
-  }
-}
-
-function isTyped(error: unknown): error is source.TaskCallbackError {
-  return (
-    core.isTaskCallbackError(error) &&
-    error instanceof Error &&
-    error.name === "TaskCallbackError" &&
-    error.status === core.errorStatus[error.code] &&
-    typeof error.message === "string"
-  );
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${show(error)}`;
-}
+// Properties of verification and the pipeline over generated input; the bookkeeping (CI runs
+// versus the long fuzz run, counting, reports) is in fuzz-harness.ts.
+reportWhenCounting();
 
 // ---------------------------------------------------------------------------------------------
 // Generators.
@@ -177,11 +80,8 @@ const timestampArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0, 1, 9, 10, 999_999_999_999) },
 );
 const toleranceArb = fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 3600 }));
-const taskIdArb = fc.oneof(fc.uuid(), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/));
-const statusArb = fc.oneof(
-  fc.constantFrom("COMPLETE", "ERROR", "CANCELLED", "TIMEOUT", "PENDING", "RUNNING", "RETRY", "EXPIRED"),
-  fc.stringMatching(/^[A-Z][A-Z_]{0,31}$/),
-);
+const taskIdArb = fc.oneof(fc.uuid(), fc.stringMatching(beamFormats.taskId));
+const statusArb = fc.oneof(fc.constantFrom(...taskStatuses), fc.stringMatching(beamFormats.status));
 
 /** Object keys that prototype-pollution payloads use. */
 const dangerousKey = fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "polluted");
@@ -420,7 +320,7 @@ function caseSignature(hex: string, c: SignedCase): string {
 // ---------------------------------------------------------------------------------------------
 // (a) sign, then verify: accepted with equal data.
 
-describe(`properties (${env.TASKHOOK_FUZZ_TARGET === "dist" ? distFile : `src, ${seam} seam`})`, () => {
+describe(`properties (${targetName})`, () => {
   it(
     "(a) a signed callback is accepted with equal data, for any body, key and timestamp",
     async () => {
@@ -870,7 +770,7 @@ describe(`properties (${env.TASKHOOK_FUZZ_TARGET === "dist" ? distFile : `src, $
                 onCallback: () => {},
                 onError: (error) => reported.push(error),
               });
-              let response: source.CallbackResponse;
+              let response: CallbackResponse;
               try {
                 response = await processor.process({ method, headers: input.headers, body });
               } catch (error) {
@@ -965,19 +865,4 @@ describe(`properties (${env.TASKHOOK_FUZZ_TARGET === "dist" ? distFile : `src, $
   it.runIf(counting)("the long run found nothing", () => {
     expect({ ...tally, runs: 0 }).toStrictEqual({ runs: 0, forgeries: 0, untyped: 0, prototype: 0, wrong: 0 });
   });
-});
-
-function seedOf(name: string): { seed?: number } {
-  if (!counting && seed === undefined) return {};
-  const value = seed ?? (Math.random() * 2 ** 31) | 0;
-  seeds[name] = value;
-  return { seed: value };
-}
-
-afterAll(() => {
-  if (!counting) return;
-  const dir = env.TASKHOOK_FUZZ_REPORT!;
-  mkdirSync(dir, { recursive: true });
-  const target = env.TASKHOOK_FUZZ_TARGET === "dist" ? distFile : `src (${seam} seam)`;
-  writeFileSync(`${dir}/${seam}.json`, JSON.stringify({ target, ...tally, seeds, outcomes, examples }, null, 2));
 });

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BODY_TIMEOUT_MS, readBody } from "../src/index.js";
+import { DEFAULT_BODY_TIMEOUT_MS, readBody } from "../src/adapter.js";
 
 describe("readBody", () => {
   it("joins Web stream and Node stream chunks", async () => {

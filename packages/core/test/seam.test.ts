@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
-import { crypto } from "../src/crypto/web.js";
+import { seam } from "../src/crypto/web.js";
 
 it("runs this project against the crypto seam it names", () => {
-  expect(crypto.name).toBe(process.env.TASKHOOK_SEAM);
+  expect(seam.name).toBe(process.env.TASKHOOK_SEAM);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTestCallback, createVerifier, toPythonJson } from "../src/index.js";
+import { toPythonJson } from "../src/adapter.js";
+import { createTestCallback, createVerifier } from "../src/index.js";
 import { vectors } from "./vectors.js";
 
 describe("toPythonJson (Python json.dumps defaults)", () => {

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type TaskCallback, TaskCallbackError } from "@taskhook/core";
 import {
   type CallbackResponse,
   createCallbackProcessor,
   discardUnreadBody,
   type ProcessorOptions,
   type StandardSchemaV1,
-  type TaskCallback,
-  TaskCallbackError,
-} from "@taskhook/core";
+} from "@taskhook/core/adapter";
 
 declare global {
   namespace Express {
@@ -28,7 +27,11 @@ export type TaskCallbackMiddleware = (
 // Symbol.for, so the ESM and the CJS copy of this package find each other's bytes.
 const rawBody = Symbol.for("@taskhook/express.rawBody");
 
-type Request = IncomingMessage & { body?: unknown; taskCallback?: TaskCallback; [rawBody]?: Uint8Array };
+type CallbackIncomingMessage = IncomingMessage & {
+  body?: unknown;
+  taskCallback?: TaskCallback;
+  [rawBody]?: Uint8Array;
+};
 
 /**
  * A `verify` function for Express's body parsers that keeps the raw bytes for
@@ -41,7 +44,7 @@ type Request = IncomingMessage & { body?: unknown; taskCallback?: TaskCallback; 
  * ```
  */
 export function keepRawBody(req: IncomingMessage, _res: ServerResponse, bytes: Uint8Array): void {
-  (req as Request)[rawBody] = bytes;
+  (req as CallbackIncomingMessage)[rawBody] = bytes;
 }
 
 /**
@@ -78,7 +81,7 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
   const processor = createCallbackProcessor(options);
   const middleware = options.onCallback === undefined;
 
-  return (req: Request, res, next) => {
+  return (req: CallbackIncomingMessage, res, next) => {
     if (req.method !== "POST") return next();
     const kept = req[rawBody] ?? (req.body instanceof Uint8Array ? req.body : undefined);
     if (kept === undefined && (req.readableDidRead || req.readableEnded)) {
@@ -87,12 +90,12 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
     let routeRan = false;
 
     const runRoute = (callback: TaskCallback) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<number>((resolve, reject) => {
         routeRan = true;
         req.taskCallback = callback;
         res.once("close", () => {
-          if (res.writableFinished && res.statusCode < 500) resolve();
-          else reject(new Error(`The route answered ${res.statusCode}; the callback stays unprocessed.`));
+          if (res.writableFinished) resolve(res.statusCode);
+          else reject(new Error("The connection closed before the route answered."));
         });
         next();
       });
@@ -113,3 +116,12 @@ function send(res: ServerResponse, { status, headers, body }: Pick<CallbackRespo
 
 const alreadyParsed =
   "A body parser read the request before taskhook could verify its raw bytes: mount taskCallback() before express.json(), or keep the bytes with express.json({ verify: keepRawBody }).";
+
+// What a user of this adapter needs besides it, so its README's imports come from this package.
+export {
+  createTestCallback,
+  isTaskCallbackError,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";

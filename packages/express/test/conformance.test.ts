@@ -1,8 +1,7 @@
 import { defineConformanceSuite, type StartOptions, startHttpServer } from "@taskhook/conformance";
-import { TaskCallbackError } from "@taskhook/core";
 import express5, { type ErrorRequestHandler } from "express";
 import express4 from "express4";
-import { taskCallback } from "../src/index.js";
+import { TaskCallbackError, taskCallback } from "../src/index.js";
 
 // A failed route goes to the app's error handler, as in any Express app; this one answers
 // like taskhook does, without the error's message.
@@ -26,11 +25,12 @@ for (const [version, express] of [
     name: `${version} (middleware)`,
     nonPost: "next",
     ownsConnection: true,
+    mode: "middleware",
     start: ({ onCallback, ...options }: StartOptions) =>
       startHttpServer(
         express()
           .post("/beam", taskCallback(options), (req, res, next) => {
-            onCallback(req.taskCallback!).then(() => res.json({ ok: true }), next);
+            onCallback(req.taskCallback!).then(({ status, body }) => res.status(status).json(body), next);
           })
           .use(errorHandler),
         "/beam",

@@ -1,13 +1,12 @@
 import type { IncomingMessage } from "node:http";
+import type { InferData, TaskCallback } from "@taskhook/core";
 import {
   createCallbackProcessor,
   DEFAULT_MAX_BODY_BYTES,
   discardUnreadBody,
-  type InferData,
   type ProcessorOptions,
   type StandardSchemaV1,
-  type TaskCallback,
-} from "@taskhook/core";
+} from "@taskhook/core/adapter";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
@@ -53,13 +52,11 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
   // The plugin owns the path: other methods are answered 405 with `Allow: POST`, by core.
   app.all(path, async function (request, reply) {
     const stream = request.body as IncomingMessage | undefined;
-    let routeAnswered5xx = false;
     let answer: unknown;
     const runRoute = async (callback: TaskCallback) => {
       request.taskCallback = callback;
       answer = await handler?.call(this, request as typeof request & { taskCallback: TaskCallback }, reply);
-      routeAnswered5xx = reply.statusCode >= 500;
-      if (routeAnswered5xx) throw new Error(`The route answered ${reply.statusCode}; the callback stays unprocessed.`);
+      return reply.statusCode;
     };
     const body = stream?.iterator({ destroyOnReturn: false }) ?? null;
     const result = await processor.process(
@@ -68,7 +65,7 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
     );
 
     if (reply.sent) return reply;
-    if (handler !== undefined && (result.handled || routeAnswered5xx)) return answer;
+    if (result.routeAnswered) return answer;
     if (stream !== undefined) discardUnreadBody(request.raw);
     return reply.code(result.status).headers(result.headers).send(result.body);
   });
@@ -107,3 +104,12 @@ export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<Standard
   fastify: "5.x",
   encapsulate: true,
 });
+
+// What a user of this adapter needs besides it, so its README's imports come from this package.
+export {
+  createTestCallback,
+  isTaskCallbackError,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";

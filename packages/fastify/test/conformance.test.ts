@@ -18,14 +18,15 @@ defineConformanceSuite({
   name: "fastify (handler)",
   nonPost: "405",
   ownsConnection: true,
+  mode: "middleware",
   start: ({ onCallback, ...options }) =>
     listen(
       Fastify().register(taskCallback, {
         ...options,
         path: "/beam",
-        handler: async (request) => {
-          await onCallback(request.taskCallback);
-          return { ok: true };
+        handler: async (request, reply) => {
+          const { status, body } = await onCallback(request.taskCallback);
+          return reply.code(status).send(body);
         },
       }),
     ),

@@ -1,13 +1,10 @@
+import { createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "@taskhook/core";
 import {
   createCallbackProcessor,
-  createVerifier,
-  type InferData,
   type ProcessorOptions,
   readBody,
   type StandardSchemaV1,
-  type TaskCallback,
-  type VerifierOptions,
-} from "@taskhook/core";
+} from "@taskhook/core/adapter";
 
 /** Options for {@link createCallbackHandler}: core's processor options, `onCallback` required. */
 export interface CallbackHandlerOptions<S extends StandardSchemaV1 | undefined = undefined>
@@ -78,9 +75,10 @@ export async function verifyRequest<S extends StandardSchemaV1 | undefined = und
   return verifier.verify({ headers: request.headers, body });
 }
 
+// What a user of this adapter needs besides it, so its README's imports come from this package.
 export {
+  createTestCallback,
   isTaskCallbackError,
-  memoryStore,
   type TaskCallback,
   TaskCallbackError,
   type TaskCallbackErrorCode,

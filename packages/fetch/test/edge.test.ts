@@ -12,7 +12,8 @@ const vm = new EdgeVM();
 vm.evaluate(`globalThis.taskhook = {};
   const load = (name, require, factory) => { const module = { exports: {} }; factory(module, module.exports, require); taskhook[name] = module.exports; };
   load("core", undefined, (module, exports, require) => {\n${readFileSync(require.resolve("@taskhook/core/web"), "utf8")}\n});
-  load("fetch", () => taskhook.core, (module, exports, require) => {\n${readFileSync(require.resolve("@taskhook/fetch"), "utf8")}\n});`);
+  load("adapter", undefined, (module, exports, require) => {\n${readFileSync(require.resolve("@taskhook/core/adapter/web"), "utf8")}\n});
+  load("fetch", (name) => (name === "@taskhook/core" ? taskhook.core : taskhook.adapter), (module, exports, require) => {\n${readFileSync(require.resolve("@taskhook/fetch"), "utf8")}\n});`);
 const edge = vm.context as unknown as typeof globalThis & { taskhook: { fetch: typeof import("../src/index.js") } };
 
 it("runs in the edge runtime's realm, with no Node built-ins", async () => {

@@ -1,6 +1,5 @@
-import { createTestCallback } from "@taskhook/core";
 import { describe, expect, it } from "vitest";
-import { createCallbackHandler, verifyRequest } from "../src/index.js";
+import { createCallbackHandler, createTestCallback, verifyRequest } from "../src/index.js";
 
 const secret = "sk_fetch_test";
 const post = (init: { headers: HeadersInit; body: BodyInit }) =>

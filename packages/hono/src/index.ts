@@ -1,10 +1,5 @@
-import {
-  createCallbackProcessor,
-  type InferData,
-  type ProcessorOptions,
-  type StandardSchemaV1,
-  type TaskCallback,
-} from "@taskhook/core";
+import type { InferData, TaskCallback } from "@taskhook/core";
+import { createCallbackProcessor, type ProcessorOptions, type StandardSchemaV1 } from "@taskhook/core/adapter";
 import type { Context, MiddlewareHandler } from "hono";
 
 /** The variables {@link taskCallback} sets: `c.var.taskCallback`. */
@@ -46,7 +41,6 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
 
   return async (c, next) => {
     if (c.req.method !== "POST") return next();
-    let routeAnswered5xx = false;
     const request = { headers: c.req.raw.headers, body: await rawBody(c) };
     const result = await processor.process(request, middleware ? runRoute : undefined);
 
@@ -54,12 +48,11 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
       c.set("taskCallback", callback);
       await next();
       if (c.error !== undefined) throw c.error;
-      routeAnswered5xx = c.res.status >= 500;
-      if (routeAnswered5xx) throw new Error(`The route answered ${c.res.status}; the callback stays unprocessed.`);
+      return c.res.status;
     }
 
     // The route's own answer stands when it ran; core answers everything else.
-    if (middleware && (result.handled || routeAnswered5xx)) return;
+    if (result.routeAnswered) return;
     c.res = undefined; // replace, rather than merge the failed route's headers into core's answer
     c.res = new Response(result.body, result);
   };
@@ -75,3 +68,12 @@ async function rawBody(c: Context) {
   if (arrayBuffer !== undefined) return new Uint8Array(await arrayBuffer);
   return text !== undefined ? await text : c.req.raw.body;
 }
+
+// What a user of this adapter needs besides it, so its README's imports come from this package.
+export {
+  createTestCallback,
+  isTaskCallbackError,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";

@@ -9,7 +9,7 @@
 //   { fail: "first" } throws the first time any instance runs it for this task (a marker in Redis).
 // IPC: { type: "stats" } -> { type: "stats", handled: { [taskId]: count }, statuses: { [status]: count }, cpuMs }.
 import { createServer } from "node:http";
-import { createCallbackProcessor } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { redisStore } from "@taskhook/redis";
 
 const { REDIS_URL, REDIS_CLIENT = "ioredis", SECRET } = process.env;

@@ -1,4 +1,5 @@
-import type { BeginResult, IdempotencyStore } from "@taskhook/core";
+import type { IdempotencyStore } from "@taskhook/core";
+import type { BeginResult } from "@taskhook/core/adapter";
 
 /** The part of an ioredis client (`Redis` or `Cluster`, v5 or v6) the store uses. */
 export interface IoredisClientLike {
@@ -83,39 +84,12 @@ let scriptSha: Promise<string> | undefined;
  * ```
  */
 export function redisStore(options: RedisStoreOptions): IdempotencyStore {
-  const { client } = options;
-  const prefix = options.prefix ?? "taskhook:";
-  if (typeof prefix !== "string") {
-    throw new TypeError(`taskhook: redisStore prefix must be a string; got ${typeof prefix}.`);
-  }
-  const timeoutMs = options.timeoutMs ?? 2000;
-  if (timeoutMs !== false && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new TypeError(`taskhook: redisStore timeoutMs must be a positive number or false; got ${String(timeoutMs)}.`);
-  }
-  const run = evaluator(client);
-
-  // The tokens of the claims this store holds, by key. The core calls begin, then complete
-  // or release with the same key from the same request, so the key finds the token. While
-  // a claim is held here a second begin for its key answers "in-flight" without asking
-  // Redis, so there is never more than one local owner to choose between. Entries go when
-  // completed or released, or once their lease is over if neither ever comes. (Core's lease
-  // outlasts the timestamp tolerance, so no delivery of the key gets this far after that.)
-  const claims = new Map<string, { token: string; expiresAt: number }>();
-  const sweep = (now: number) => {
-    for (const [key, claim] of claims) {
-      if (claim.expiresAt > now) break;
-      claims.delete(key);
-    }
-  };
-
+  const { prefix, timeoutMs } = checkOptions(options);
+  const run = evaluator(options.client);
+  const { claims, sweep, takeClaim } = localClaims();
   const call = (op: Op, key: string, token: string, ttlMs?: number) => {
     const args = ttlMs === undefined ? [op, token] : [op, token, String(ttlMs)];
     return withTimeout(run(prefix + key, args), timeoutMs);
-  };
-  const takeClaim = (key: string) => {
-    const token = claims.get(key)?.token;
-    claims.delete(key);
-    return token;
   };
 
   return {
@@ -158,6 +132,42 @@ export function redisStore(options: RedisStoreOptions): IdempotencyStore {
       if (token !== undefined) await call("release", key, token).result;
     },
   };
+}
+
+function checkOptions(options: RedisStoreOptions) {
+  const prefix = options.prefix ?? "taskhook:";
+  if (typeof prefix !== "string") {
+    throw new TypeError(`taskhook: redisStore prefix must be a string; got ${typeof prefix}.`);
+  }
+  const timeoutMs = options.timeoutMs ?? 2000;
+  if (timeoutMs !== false && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new TypeError(`taskhook: redisStore timeoutMs must be a positive number or false; got ${String(timeoutMs)}.`);
+  }
+  return { prefix, timeoutMs };
+}
+
+/**
+ * The tokens of the claims this store holds, by key. The core calls begin, then complete or
+ * release with the same key from the same request, so the key finds the token. While a claim
+ * is held here a second begin for its key answers "in-flight" without asking Redis, so there is
+ * never more than one local owner to choose between. Entries go when completed or released, or
+ * once their lease is over if neither ever comes. (Core's lease outlasts the timestamp
+ * tolerance, so no delivery of the key gets this far after that.)
+ */
+function localClaims() {
+  const claims = new Map<string, { token: string; expiresAt: number }>();
+  const sweep = (now: number) => {
+    for (const [key, claim] of claims) {
+      if (claim.expiresAt > now) break;
+      claims.delete(key);
+    }
+  };
+  const takeClaim = (key: string) => {
+    const token = claims.get(key)?.token;
+    claims.delete(key);
+    return token;
+  };
+  return { claims, sweep, takeClaim };
 }
 
 const ORPHAN_RELEASE_RETRIES_MS: readonly number[] = [250, 1000];

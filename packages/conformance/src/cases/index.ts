@@ -5,6 +5,7 @@ import { headerCases } from "./headers.js";
 import { hostileCases } from "./hostile.js";
 import { idempotencyCases } from "./idempotency.js";
 import { methodCases } from "./methods.js";
+import { routeCases } from "./route.js";
 import { vectorCases } from "./vectors.js";
 
 /** Every group of cases, in the order they run. A new case file adds one line here. */
@@ -14,6 +15,7 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   bodyCases,
   errorCases,
   idempotencyCases,
+  routeCases,
   methodCases,
   hostileCases,
 ];

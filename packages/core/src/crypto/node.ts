@@ -9,7 +9,7 @@ import type { CryptoSeam } from "./seam.js";
 // space, which made 96 KiB chunks about half as fast from 1 MiB up (see bench/).
 const CHUNK_BYTES = 3 * 16 * 1024;
 
-export const crypto: CryptoSeam = {
+export const seam: CryptoSeam = {
   name: "node-crypto",
   async importKey(secret) {
     return createSecretKey(Buffer.from(secret, "utf8"));

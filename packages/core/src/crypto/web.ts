@@ -6,7 +6,7 @@ export { decodeUtf8 } from "../encoding.js";
 
 // Web Crypto has no streaming HMAC, so the message is built once as ASCII bytes (4/3 of the
 // body) rather than as a string, which would be larger still.
-export const crypto: CryptoSeam = {
+export const seam: CryptoSeam = {
   name: "web-crypto",
   importKey(secret) {
     return globalThis.crypto.subtle.importKey("raw", encodeUtf8(secret), { name: "HMAC", hash: "SHA-256" }, false, [

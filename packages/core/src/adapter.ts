@@ -1,0 +1,19 @@
+// `@taskhook/core/adapter`: the building blocks of a framework adapter or a store, for their
+// authors. Applications import from `@taskhook/core`; adapters re-export what their users need.
+export type { StandardSchemaV1 } from "@standard-schema/spec";
+export { beamFormats, beamSender, failureStatuses, headerNames, isRetriedStatus } from "./beam.js";
+export { type BodySource, DEFAULT_BODY_TIMEOUT_MS, type ReadBodyOptions, type RequestLike, readBody } from "./body.js";
+export { discardUnreadBody, type NodeRequestLike } from "./drain.js";
+export type { ErrorBody } from "./errors.js";
+export { type HeadersInput, readHeader } from "./headers.js";
+export type { BeginResult } from "./idempotency.js";
+export {
+  type CallbackProcessor,
+  type CallbackRequest,
+  type CallbackResponse,
+  createCallbackProcessor,
+  type ProcessorOptions,
+  type RunRoute,
+} from "./process.js";
+export { toPythonJson } from "./sign.js";
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "./verify.js";
