@@ -91,15 +91,15 @@ describe("published builds", () => {
   });
 
   it("the Web build runs in the edge runtime with no Node built-ins", async () => {
-    const source = readFileSync(dist("index.cjs"), "utf8");
     const vm = new EdgeVM();
     expect(vm.evaluate("typeof process + typeof Buffer + typeof require")).toBe("undefinedundefinedundefined");
-    vm.evaluate(`globalThis.core = (() => {
+    const load = (file: string) => `(() => {
       const module = { exports: {} };
       const require = (id) => { throw new Error("the Web build needs " + id); };
-      (function (module, exports, require) {\n${source}\n})(module, module.exports, require);
+      (function (module, exports, require) {\n${readFileSync(dist(file), "utf8")}\n})(module, module.exports, require);
       return module.exports;
-    })();`);
+    })()`;
+    vm.evaluate(`globalThis.core = Object.assign({}, ${load("index.cjs")}, ${load("adapter.cjs")});`);
     const results = await vm.evaluate(`(async () => { const core = globalThis.core; ${verifyAll} })()`);
     expectVectorResults(JSON.parse(JSON.stringify(results)));
     const roundTrip = await vm.evaluate(`(async () => {
