@@ -11,6 +11,7 @@ import type { TaskCallback } from "@taskhook/core";
 import { beamSender, type CallbackResponse, createCallbackProcessor, isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
+import { createObserver, type Observer, observeHelp, observeOptions, tapRequest } from "./observe.js";
 import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
 
 const listenHelp = `Usage: taskhook listen [options]
@@ -29,6 +30,7 @@ Options:
                         {"ok":false,"code","message"}
   --forward-to URL    relay each verified callback to URL with the same bytes and headers,
                       and answer with that URL's status and body (502 when it is unreachable)
+${observeHelp}
   -h, --help          show this help
 
 The address is printed on stderr once listening; stop with Ctrl-C.
@@ -70,6 +72,8 @@ interface ListenSettings {
   secret: string;
   forwardTo: URL | undefined;
   json: boolean;
+  /** `--record`, `--ui` and `--ui-port`, for {@link createObserver}. */
+  observe: { record?: string | undefined; ui?: boolean | undefined; "ui-port"?: string | undefined };
 }
 
 export async function listenCommand(argv: string[]): Promise<number> {
@@ -78,7 +82,8 @@ export async function listenCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${listenHelp}\n`);
     return exitCodes.ok;
   }
-  const handle = createHandler(settings);
+  const observer = await createObserver(settings.observe, settings);
+  const handle = createHandler(settings, observer);
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, {}, "");
@@ -88,6 +93,7 @@ export async function listenCommand(argv: string[]): Promise<number> {
   const failure = await listen(server, settings.port, settings.host);
   if (failure !== undefined) {
     process.stderr.write(`taskhook listen: ${failure}\n`);
+    await observer?.close();
     return exitCodes.failed;
   }
   const address = server.address() as AddressInfo;
@@ -95,7 +101,9 @@ export async function listenCommand(argv: string[]): Promise<number> {
   const url = `http://${shownHost}:${address.port}${settings.path}`;
   const relayNote = settings.forwardTo === undefined ? "" : `relaying to ${settings.forwardTo.href}; `;
   process.stderr.write(`taskhook listening on ${url} (${relayNote}Ctrl-C to stop)\n`);
+  observer?.started(url);
   await closeOnSignal(server);
+  await observer?.close();
   return exitCodes.ok;
 }
 
@@ -108,6 +116,7 @@ function readSettings(argv: string[]): ListenSettings | undefined {
     secret: { type: "string" },
     json: { type: "boolean" },
     "forward-to": { type: "string" },
+    ...observeOptions,
   });
   if (values.help) return undefined;
   const path = values.path ?? "/";
@@ -119,11 +128,12 @@ function readSettings(argv: string[]): ListenSettings | undefined {
     secret: resolveSecret(values.secret),
     forwardTo: values["forward-to"] === undefined ? undefined : parseUrl(values["forward-to"], "--forward-to"),
     json: values.json === true,
+    observe: { record: values.record, ui: values.ui, "ui-port": values["ui-port"] },
   };
 }
 
 /** Answers one request as an adapter would (or relays it), then prints its line. */
-function createHandler(settings: ListenSettings) {
+function createHandler(settings: ListenSettings, observer?: Observer) {
   const { path, forwardTo } = settings;
   // Failures are reported on the callback's own line, not as stack traces.
   const processor = createCallbackProcessor({ secret: settings.secret, onError: () => {} });
@@ -148,7 +158,9 @@ function createHandler(settings: ListenSettings) {
         if (forwarded.error !== undefined || isRetriedStatus(forwarded.status as number))
           throw new Error("relay failed");
       });
-    const response = await processor.process({ method: req.method, headers: req.headers, body: req }, relay);
+    const tap = observer && tapRequest(req);
+    const body = tap?.body ?? req;
+    const response = await processor.process({ method: req.method, headers: req.headers, body }, relay);
 
     if (forwarded?.status !== undefined) {
       const headers: Record<string, string> = {};
@@ -161,6 +173,7 @@ function createHandler(settings: ListenSettings) {
       send(res, response.status, response.headers, response.body);
     }
     print(describeRequest(settings, response, forwarded));
+    if (tap) observer?.observe(tap.event({ response, forwarded }));
   };
 }
 

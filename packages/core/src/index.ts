@@ -7,7 +7,16 @@ export {
   type TaskCallbackErrorCode,
 } from "./errors.js";
 export { type IdempotencyStore, type MemoryStoreOptions, memoryStore } from "./idempotency.js";
-export { type SendAttempt, type SendCallbackOptions, type SendResult, sendCallback } from "./send.js";
+export {
+  type DeliverCallbackOptions,
+  type DeliveryOptions,
+  type DeliveryResult,
+  deliverCallback,
+  type SendAttempt,
+  type SendCallbackOptions,
+  type SendResult,
+  sendCallback,
+} from "./send.js";
 export { createTestCallback, signCallback } from "./sign.js";
 export { isFailureStatus, isKnownStatus, isSuccessStatus, type TaskStatus, taskStatuses } from "./status.js";
 export {
