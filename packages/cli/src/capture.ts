@@ -149,6 +149,25 @@ export function headerPairs(rawHeaders: string[]): Array<[string, string]> {
   return pairs;
 }
 
+// Headers that describe the recorded connection, not the callback: a new request sets its own.
+const connectionHeaders = new Set([
+  "host",
+  "content-length",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
+]);
+
+/** A capture's headers without the connection ones (`Host`, `Content-Length`, ...): what to send again. */
+export function sendableHeaders(capture: Capture): Array<[string, string]> {
+  return capture.headers.filter(([name]) => !connectionHeaders.has(name.toLowerCase()));
+}
+
 /** A capture file that cannot be read or is not in the format above. */
 export class CaptureError extends Error {
   override readonly name = "CaptureError";

@@ -2,7 +2,8 @@ import { mkdir } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type { CallbackResponse } from "@taskhook/core";
 import { type Capture, headerPairs, writeCapture } from "./capture.js";
-import { UsageError } from "./options.js";
+import { startInspector } from "./inspector/server.js";
+import { parsePort, UsageError } from "./options.js";
 
 /** Why a refused callback was refused, one reason per line (from core's diagnosis). */
 export interface DiagnosisItem {
@@ -112,11 +113,16 @@ function readError(body: string): { code: string; message: string } {
 /** The `listen` options that turn observation on; spread into its parser. */
 export const observeOptions = {
   record: { type: "string" },
+  ui: { type: "boolean" },
+  "ui-port": { type: "string" },
 } as const;
 
 export const observeHelp = `  --record DIR        save every request (verified or refused) in DIR, one JSON file each with
                       its method, headers and raw body, named so they sort by arrival; read
-                      them back with taskhook replay`;
+                      them back with taskhook replay
+  --ui                open the inspector: a page on 127.0.0.1 listing every request live,
+                      with its headers, data, diagnosis, replay, copy as curl and download
+  --ui-port N         the inspector's port (default: 4040; 0 for any free one)`;
 
 /** Where `listen`'s requests go besides its own output: `--record` and `--ui`. */
 export interface Observer {
@@ -131,11 +137,12 @@ export interface Observer {
  * {@link UsageError} when the record directory cannot be created or the inspector's port is taken.
  */
 export async function createObserver(
-  values: { record?: string | undefined },
+  values: { record?: string | undefined; ui?: boolean | undefined; "ui-port"?: string | undefined },
   context: { secret: string; forwardTo?: URL | undefined },
 ): Promise<Observer | undefined> {
   const dir = values.record;
-  if (dir === undefined) return undefined;
+  if (values["ui-port"] !== undefined && values.ui !== true) throw new UsageError("--ui-port needs --ui");
+  if (dir === undefined && values.ui !== true) return undefined;
   if (dir !== undefined) {
     try {
       await mkdir(dir, { recursive: true });
@@ -143,14 +150,23 @@ export async function createObserver(
       throw new UsageError(`--record cannot create ${dir} (${(error as NodeJS.ErrnoException).code ?? error})`);
     }
   }
+  const inspector =
+    values.ui === true
+      ? await startInspector({ port: parsePort(values["ui-port"], 4040), forwardTo: context.forwardTo })
+      : undefined;
   let sequence = 0;
   let writing = Promise.resolve();
   let failed = false;
   return {
     started(listenUrl) {
       if (dir !== undefined) process.stderr.write(`recording every request in ${dir}\n`);
+      if (inspector !== undefined) {
+        inspector.setListenUrl(listenUrl);
+        process.stderr.write(`inspector on ${inspector.url} (open it in a browser)\n`);
+      }
     },
     observe(event) {
+      inspector?.add(event);
       if (dir === undefined) return;
       const number = ++sequence;
       // One write at a time, so files appear in the order their names sort in.
@@ -167,6 +183,7 @@ export async function createObserver(
     },
     async close() {
       await writing;
+      await inspector?.close();
     },
   };
 }

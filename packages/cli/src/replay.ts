@@ -1,6 +1,6 @@
 import { type DeliveryResult, deliverCallback, type SendAttempt, signCallback } from "@taskhook/core";
 import pc from "picocolors";
-import { type Capture, CaptureError, headerValue, readCapture } from "./capture.js";
+import { type Capture, CaptureError, headerValue, readCapture, sendableHeaders } from "./capture.js";
 import { colorStatus } from "./format.js";
 import { exitCodes, exitCodesHelp, parse, parseUrl, resolveSecret, UsageError } from "./options.js";
 import { describeAttempt, outcomeLine } from "./send.js";
@@ -27,20 +27,6 @@ ${exitCodesHelp}
 
 Example:
   taskhook replay recorded/*.json --to http://127.0.0.1:3000/beam`;
-
-// Headers that describe the recorded connection, not the callback: the new request sets its own.
-const connectionHeaders = new Set([
-  "host",
-  "content-length",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "expect",
-]);
 
 export async function replayCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -98,7 +84,7 @@ async function readReplayable(file: string): Promise<Capture> {
  * secret, a fresh X-Task-Timestamp and X-Task-Signature in place of the recorded ones.
  */
 export async function replayRequest(capture: Capture, secret?: string) {
-  const headers = capture.headers.filter(([name]) => !connectionHeaders.has(name.toLowerCase()));
+  const headers = sendableHeaders(capture);
   if (secret === undefined) return { headers, body: capture.body };
   const signed: Record<string, string> = await signCallback({ body: capture.body, secret });
   for (const [name, value] of Object.entries(signed)) {
