@@ -218,21 +218,23 @@ function renderNode(node, key, depth) {
   const [type, value, hidden] = node;
   if (type === "o" || type === "a") {
     const details = el("details");
-    details.open = depth < 2;
+    details.open = depth < 3;
     const count = value.length + hidden;
     const summary = el("summary");
     summary.append(el("span", "key", key), el("span", "muted", type === "o" ? ` {${count}}` : ` [${count}]`));
     details.append(summary);
     const children = el("div", "children");
-    for (const child of value) {
-      children.append(type === "o" ? renderNode(child[1], child[0], depth + 1) : renderNode(child, "", depth + 1));
-    }
+    value.forEach((child, index) => {
+      children.append(
+        type === "o" ? renderNode(child[1], child[0], depth + 1) : renderNode(child, String(index), depth + 1),
+      );
+    });
     if (hidden > 0) children.append(el("div", "muted", `… ${hidden} more`));
     details.append(children);
     return details;
   }
   const leaf = el("div", "leaf");
-  if (key !== "") leaf.append(el("span", "key", key), document.createTextNode(": "));
+  leaf.append(el("span", "key", key), document.createTextNode(": "));
   if (type === "s") {
     leaf.append(el("span", "string", JSON.stringify(value)));
     if (hidden > 0) leaf.append(el("span", "muted", ` … ${hidden} more characters`));
