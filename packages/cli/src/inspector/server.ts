@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { deliverCallback } from "@taskhook/core";
 import { captureFileName, formatCapture } from "../capture.js";
 import type { CallbackEvent } from "../observe.js";
-import { UsageError } from "../options.js";
 import { replayRequest } from "../replay.js";
 import { curlFor, detailOf, type Entry, type Summary, summarize } from "./entries.js";
 import { appCss, appJs, favicon, indexHtml } from "./page.js";
@@ -151,7 +150,7 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
         error.code === "EADDRINUSE"
           ? `the inspector's port ${port} is already in use; pick another with --ui-port (0 for any free one)`
           : `the inspector cannot listen on 127.0.0.1:${port} (${error.code ?? error.message})`;
-      reject(new UsageError(reason));
+      reject(new Error(reason));
     });
     server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
   });
