@@ -60,7 +60,14 @@ describe.skipIf(skipBrowser)("the inspector in Chromium", { timeout: 60_000 }, (
     expect((await sent).code).toBe(0);
     console.info(`inspector: taskhook send -> row visible in ${Math.round(ms)} ms (includes starting node for send)`);
 
-    const accepted = row(page, "accepted");
+    // The same without starting a process: from the request to the row on screen.
+    const direct = await createTestCallback({ data: 1, secret, taskId: "task-direct" });
+    const posted = performance.now();
+    await fetch(listen.url, { method: "POST", headers: direct.headers, body: direct.body });
+    await page.locator('#rows td.task:text-is("task-direct")').waitFor();
+    console.info(`inspector: HTTP request -> row visible in ${Math.round(performance.now() - posted)} ms`);
+
+    const accepted = row(page, "accepted").last();
     await expect.poll(() => accepted.locator("td.task").textContent(), eventually).toBe("task-live");
     await expect.poll(() => accepted.locator("td.status").textContent(), eventually).toBe("COMPLETE");
     await accepted.click();
