@@ -181,13 +181,15 @@ describe.skipIf(skipBrowser)("the inspector in Chromium", { timeout: 60_000 }, (
     const filler = "x".repeat(DEFAULT_MAX_BODY_BYTES - 64);
     const big = await createTestCallback({ data: { filler }, secret, taskId: "big" });
     expect((await fetch(listen.url, { method: "POST", headers: big.headers, body: big.body })).status).toBe(200);
+    const bigRow = page.locator('#rows tr:has(td.task:text-is("big"))');
+    await bigRow.waitFor();
     const started = performance.now();
-    await page.locator('#rows tr:has(td.task:text-is("big"))').click();
+    await bigRow.click();
     await expect
       .poll(() => page.locator("#d-body-note").textContent(), eventually)
       .toContain("Showing the first 256.0 KiB of");
     console.info(
-      `inspector: ${(big.body.length / 1024 / 1024).toFixed(1)} MiB body shown in ${Math.round(performance.now() - started)} ms`,
+      `inspector: ${(big.body.length / 1024 / 1024).toFixed(1)} MiB body: click -> detail shown in ${Math.round(performance.now() - started)} ms`,
     );
     await expect.poll(() => page.locator("#d-data").textContent(), eventually).toContain("more characters");
     // Moving through a long list with the keyboard.
