@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import type { CallbackResponse } from "@taskhook/core";
+import type { CallbackResponse } from "@taskhook/core/adapter";
 import { type Capture, headerPairs, writeCapture } from "./capture.js";
 import { startInspector } from "./inspector/server.js";
 import { parsePort, UsageError } from "./options.js";

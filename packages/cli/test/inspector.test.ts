@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestCallback, DEFAULT_MAX_BODY_BYTES } from "@taskhook/core";
+import { createTestCallback } from "@taskhook/core";
+import { DEFAULT_MAX_BODY_BYTES } from "@taskhook/core/adapter";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, skipBrowser, watchPage } from "./browser.js";
