@@ -19,8 +19,9 @@ const listenHelp = `Usage: taskhook listen [options]
 Receives Beam task callbacks locally, verifies each one (signature, timestamp, body) and
 prints one line per request: time, task id, status, age and a preview of the data, or why
 it was rejected, with a diagnosis of the signature (a body re-written on the way, a key with
-whitespace or without sk_, a clock off...). The signing key's fingerprint is printed at start,
-to compare with another process's key. Answers exactly as a taskhook adapter would, duplicates included.
+whitespace or without sk_, a clock off...). Answers exactly as a taskhook adapter would,
+duplicates included. The signing key's fingerprint (never the key) is printed at start, to
+compare with another process's key.
 
 Options:
   --port N            port to listen on, 0 for any free one (default: 4000)
