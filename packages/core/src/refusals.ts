@@ -131,24 +131,35 @@ export function createRefusalLog(
   const write = options.write ?? ((line: string) => console.warn(line));
   const intervalMs = options.intervalMs ?? LOG_INTERVAL_MS;
   let shownAt = Number.NEGATIVE_INFINITY;
-  let unshown = new Map<string, number>();
+  // Per code: how many were not shown, and every reason diagnosed among them.
+  let unshown = new Map<string, { count: number; reasons: Set<string> }>();
+  const count = (error: TaskCallbackError, info: RejectionInfo) => {
+    const group = unshown.get(error.code) ?? { count: 0, reasons: new Set<string>() };
+    group.count++;
+    for (const entry of info.diagnosis ?? []) group.reasons.add(entry.reason);
+    unshown.set(error.code, group);
+  };
 
   return (error, info) => {
     const at = now();
-    const group = info.diagnosis === undefined ? error.code : `${error.code} (${reasonsOf(info.diagnosis)})`;
     if (at - shownAt < intervalMs && at >= shownAt) {
-      unshown.set(group, (unshown.get(group) ?? 0) + 1);
+      count(error, info);
       return;
     }
     const latest = describeRefusal(error, info);
     if (unshown.size === 0) {
       write(`taskhook: refused a callback: ${latest}`);
     } else {
-      unshown.set(group, (unshown.get(group) ?? 0) + 1);
-      const total = [...unshown.values()].reduce((a, b) => a + b, 0);
-      const groups = [...unshown].map(([name, count]) => `${count} ${name}`).join(", ");
+      count(error, info);
+      let total = 0;
+      const groups = [...unshown].map(([code, group]) => {
+        total += group.count;
+        return group.reasons.size === 0
+          ? `${group.count} ${code}`
+          : `${group.count} ${code} (${[...group.reasons].join(", ")})`;
+      });
       const seconds = Math.round((at - shownAt) / 1000);
-      write(`taskhook: refused ${total} callbacks in the last ${seconds} s: ${groups}. Latest: ${latest}`);
+      write(`taskhook: refused ${total} callbacks in the last ${seconds} s: ${groups.join(", ")}. Latest: ${latest}`);
     }
     shownAt = at;
     unshown = new Map();
@@ -169,8 +180,4 @@ export function describeRefusal(error: TaskCallbackError, info: RejectionInfo): 
       ? error.message
       : info.diagnosis.map(({ reason, message }) => `${reason}: ${message}`).join(" ");
   return `${parts.join(", ")}. ${why}`;
-}
-
-function reasonsOf(diagnosis: Diagnosis): string {
-  return diagnosis.map((entry) => entry.reason).join(", ");
 }

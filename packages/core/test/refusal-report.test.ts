@@ -133,7 +133,7 @@ describe("refused callbacks are reported", () => {
     await processor.process(refusedRequest);
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn.mock.calls[1]?.[0]).toMatch(
-      /^taskhook: refused 3 callbacks in the last 61 s: 2 INVALID_SIGNATURE, 1 INVALID_SIGNATURE \(BODY_RESERIALIZED\)\. Latest: /,
+      /^taskhook: refused 3 callbacks in the last 61 s: 3 INVALID_SIGNATURE \(BODY_RESERIALIZED\)\. Latest: /,
     );
   });
 });
