@@ -4,11 +4,13 @@ import { listenCommand } from "./listen.js";
 import { exitCodes, exitCodesHelp, UsageError } from "./options.js";
 import { sendCommand } from "./send.js";
 import { signCommand } from "./sign.js";
+import { verifyCommand } from "./verify.js";
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   listen: listenCommand,
   send: sendCommand,
   sign: signCommand,
+  verify: verifyCommand,
 };
 
 const help = `Usage: taskhook <command> [options]
@@ -19,6 +21,7 @@ Commands:
   listen    receive callbacks locally, verify them and print each one
   send URL  deliver a signed callback to URL, retrying exactly like Beam
   sign      print a signed callback's headers, body and a curl command
+  verify    verify a captured callback and say why it is refused
 
 Run taskhook <command> --help for its options. The signing key comes from --secret or
 the TASKHOOK_SECRET environment variable.
@@ -38,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (command === undefined) {
-    fail("taskhook", `unknown command "${name}"; the commands are listen, send and sign (see taskhook --help)`);
+    fail("taskhook", `unknown command "${name}"; the commands are listen, send, sign and verify (see taskhook --help)`);
     return exitCodes.usage;
   }
   try {

@@ -58,6 +58,8 @@ export async function startListen(args: string[], env: Record<string, string> = 
   return {
     url,
     lines,
+    /** Everything printed on stderr so far. */
+    stderr: () => stderr,
     /** Resolves with stdout line `index` (0-based) once it is printed. */
     async line(index: number): Promise<string> {
       while (lines.length <= index) {
