@@ -25,7 +25,7 @@ export const httpEntries = [
       );
     },
     async adapter({ secret }) {
-      const { createCallbackProcessor } = await import("@taskhook/core");
+      const { createCallbackProcessor } = await import("@taskhook/core/adapter");
       const processor = createCallbackProcessor({ secret });
       return listen(
         createServer(async (req, res) => {

@@ -42,6 +42,8 @@ progress(`http: ${availableEntries().length} pair(s), 50 connections, 10 s per r
 const http = await runHttp(quick ? { segments: 2, segmentSeconds: 1 } : {});
 progress("timing: forged signatures, first vs last hex digit");
 const timing = await inChild("./timing.js", childEnv);
+progress("refusals: accepted, refused, refused + diagnosis, at 3 sizes");
+const refusals = await inChild("./refusals.js", childEnv);
 
 const peers = ["standardwebhooks", "@octokit/webhooks-methods", "stripe"];
 const tools = ["autocannon", ...new Set(availableEntries().flatMap((e) => e.frameworks ?? []))];
@@ -50,6 +52,7 @@ const markdown = report({
   memory,
   http,
   timing,
+  refusals,
   meta: {
     date: new Date().toISOString(),
     cpu: `${cpus()[0]?.model ?? "unknown"} x ${cpus().length}`,

@@ -85,6 +85,26 @@ export function targets({ micro, memory, http }) {
   return lines;
 }
 
+const refusalLabels = {
+  accepted: "accepted (verify)",
+  refused: "refused, no diagnosis (verify)",
+  diagnosed: "refused + full diagnosis",
+  "processor-refused": "refused by the processor, reporting on",
+};
+
+function refusalTable(refusals) {
+  const sizes = [...new Set(refusals.map((r) => r.bytes))];
+  const rows = [`| case | ${sizes.map(formatBytes).join(" | ")} |`, `| --- | ${sizes.map(() => "---:").join(" | ")} |`];
+  for (const [name, label] of Object.entries(refusalLabels)) {
+    const cells = sizes.map((bytes) => {
+      const r = refusals.find((m) => m.name === name && m.bytes === bytes);
+      return `${formatOps(r.ops)} ops/s (${x(r.perRefusal)} refused)`;
+    });
+    rows.push(`| ${label} | ${cells.join(" | ")} |`);
+  }
+  return rows;
+}
+
 function line(met, target, detail) {
   return `- **${met ? "met" : "missed"}**: ${target}: ${detail}`;
 }
@@ -94,7 +114,7 @@ function signed(value, digits = 2) {
 }
 
 /** The whole report as Markdown. */
-export function report({ micro, memory, http, timing, meta }) {
+export function report({ micro, memory, http, timing, refusals, meta }) {
   const sizes = meta.sizes;
   const variants = [...new Map(micro.map((r) => [r.variant, r.label])).entries()];
   const out = [];
@@ -180,6 +200,17 @@ export function report({ micro, memory, http, timing, meta }) {
   out.push(
     "Each sample is one rejected verify of a 70-byte body, timed with `process.hrtime`; the two cases are " +
       "drawn in random order. A distribution, not a pass/fail.",
+    "",
+  );
+
+  out.push("## Refusals: what saying why costs (issue 17)", "");
+  out.push(...refusalTable(refusals), "");
+  out.push(
+    "Ops/s of a verify that accepts; of one refused with INVALID_SIGNATURE (what every refusal costs, " +
+      "no diagnosis); of that refusal plus a full diagnosis (a wrong key, so every hypothesis is tested: the " +
+      "worst case); and of the processor answering the forged request with its reporting on (at most one " +
+      "diagnosis a second, the rest counted). `x refused` is the time of one such request over the plain " +
+      "refusal's, median of per-round ratios. The accepted path runs no diagnosis code.",
     "",
   );
 

@@ -5,12 +5,14 @@ import { exitCodes, exitCodesHelp, UsageError } from "./options.js";
 import { replayCommand } from "./replay.js";
 import { sendCommand } from "./send.js";
 import { signCommand } from "./sign.js";
+import { verifyCommand } from "./verify.js";
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   listen: listenCommand,
   send: sendCommand,
   replay: replayCommand,
   sign: signCommand,
+  verify: verifyCommand,
 };
 
 const help = `Usage: taskhook <command> [options]
@@ -21,6 +23,7 @@ Commands:
   listen    receive callbacks locally, verify them and print each one
   send URL  deliver a signed callback to URL, retrying exactly like Beam
   sign      print a signed callback's headers, body and a curl command
+  verify    verify a captured callback and say why it is refused
   replay    send recorded callbacks again, byte for byte or signed anew
 
 Run taskhook <command> --help for its options. The signing key comes from --secret or
@@ -41,7 +44,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (command === undefined) {
-    fail("taskhook", `unknown command "${name}"; the commands are listen, send, sign and replay (see taskhook --help)`);
+    fail(
+      "taskhook",
+      `unknown command "${name}"; the commands are listen, send, sign, verify and replay (see taskhook --help)`,
+    );
     return exitCodes.usage;
   }
   try {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   createServer,
   request as httpRequest,
@@ -7,7 +8,7 @@ import {
 } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { TaskCallback } from "@taskhook/core";
+import { type Diagnosis, keyFingerprint, type TaskCallback } from "@taskhook/core";
 import { beamSender, type CallbackResponse, createCallbackProcessor, isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
@@ -18,7 +19,10 @@ const listenHelp = `Usage: taskhook listen [options]
 
 Receives Beam task callbacks locally, verifies each one (signature, timestamp, body) and
 prints one line per request: time, task id, status, age and a preview of the data, or why
-it was rejected. Answers exactly as a taskhook adapter would, duplicates included.
+it was rejected, with a diagnosis of the signature (a body re-written on the way, a key with
+whitespace or without sk_, a clock off...). Answers exactly as a taskhook adapter would,
+duplicates included. The signing key's fingerprint (never the key) is printed at start, to
+compare with another process's key.
 
 Options:
   --port N            port to listen on, 0 for any free one (default: 4000)
@@ -27,7 +31,7 @@ Options:
   --secret S          signing key, sk_ prefix included (default: $TASKHOOK_SECRET)
   --json              print one JSON object per request:
                         {"ok":true,"taskId","status","timestamp","data"} or
-                        {"ok":false,"code","message"}
+                        {"ok":false,"code","message","diagnosis":[{"reason","message"}]}
   --forward-to URL    relay each verified callback to URL with the same bytes and headers,
                       and answer with that URL's status and body (502 when it is unreachable)
 ${observeHelp}
@@ -100,7 +104,8 @@ export async function listenCommand(argv: string[]): Promise<number> {
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}${settings.path}`;
   const relayNote = settings.forwardTo === undefined ? "" : `relaying to ${settings.forwardTo.href}; `;
-  process.stderr.write(`taskhook listening on ${url} (${relayNote}Ctrl-C to stop)\n`);
+  const key = `signing key ${await keyFingerprint(settings.secret)}`;
+  process.stderr.write(`taskhook listening on ${url} (${key}; ${relayNote}Ctrl-C to stop)\n`);
   observer?.started(url);
   await closeOnSignal(server);
   await observer?.close();
@@ -135,8 +140,16 @@ function readSettings(argv: string[]): ListenSettings | undefined {
 /** Answers one request as an adapter would (or relays it), then prints its line. */
 function createHandler(settings: ListenSettings, observer?: Observer) {
   const { path, forwardTo } = settings;
-  // Failures are reported on the callback's own line, not as stack traces.
-  const processor = createCallbackProcessor({ secret: settings.secret, onError: () => {} });
+  // Failures and refusals (with their diagnosis) are reported on the request's own line.
+  const diagnoses = new AsyncLocalStorage<{ diagnosis?: Diagnosis }>();
+  const processor = createCallbackProcessor({
+    secret: settings.secret,
+    onError: () => {},
+    onRejected: (_error, info) => {
+      const slot = diagnoses.getStore();
+      if (slot !== undefined && info.diagnosis !== undefined) slot.diagnosis = info.diagnosis;
+    },
+  });
   const print = (line: string) => process.stdout.write(`${line}\n`);
 
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -160,7 +173,10 @@ function createHandler(settings: ListenSettings, observer?: Observer) {
       });
     const tap = observer && tapRequest(req);
     const body = tap?.body ?? req;
-    const response = await processor.process({ method: req.method, headers: req.headers, body }, relay);
+    const slot: { diagnosis?: Diagnosis } = {};
+    const response = await diagnoses.run(slot, () =>
+      processor.process({ method: req.method, headers: req.headers, body }, relay),
+    );
 
     if (forwarded?.status !== undefined) {
       const headers: Record<string, string> = {};
@@ -172,19 +188,27 @@ function createHandler(settings: ListenSettings, observer?: Observer) {
     } else {
       send(res, response.status, response.headers, response.body);
     }
-    print(describeRequest(settings, response, forwarded));
-    if (tap) observer?.observe(tap.event({ response, forwarded }));
+    print(describeRequest(settings, response, forwarded, slot.diagnosis ?? []));
+    if (tap) observer?.observe(tap.event({ response, forwarded, diagnosis: slot.diagnosis }));
   };
 }
 
 /** The line printed for one request: a rejection, or the callback with what happened to it. */
-function describeRequest(settings: ListenSettings, response: CallbackResponse | Rejection, forwarded?: Forwarded) {
+function describeRequest(
+  settings: ListenSettings,
+  response: CallbackResponse | Rejection,
+  forwarded?: Forwarded,
+  diagnosis?: Diagnosis,
+) {
   const callback = "callback" in response ? response.callback : undefined;
   const rejected = forwarded === undefined && response.status >= 300;
   if (callback === undefined || rejected) {
     const { code, message } = "code" in response ? response : readError(response.body);
-    if (settings.json) return JSON.stringify({ ok: false, code, message });
-    return `${pc.dim(clock())}  ${pc.red("rejected")}  ${colorHttp(response.status)} ${pc.bold(code)}  ${pc.dim(message)}`;
+    if (settings.json) return JSON.stringify({ ok: false, code, message, ...(diagnosis && { diagnosis }) });
+    const line = `${pc.dim(clock())}  ${pc.red("rejected")}  ${colorHttp(response.status)} ${pc.bold(code)}  ${pc.dim(message)}`;
+    return [line, ...(diagnosis ?? []).map((entry) => `          ${pc.yellow(entry.reason)}  ${entry.message}`)].join(
+      "\n",
+    );
   }
   const duplicate = forwarded === undefined && !(response as CallbackResponse).handled;
   if (settings.json) {

@@ -5,7 +5,7 @@ import { beamFormats } from "@taskhook/core/adapter";
 /** Exit codes, shared by every command and listed in each `--help`. */
 export const exitCodes = {
   ok: 0,
-  /** The command ran but did not succeed: not delivered, or could not listen. */
+  /** The command ran but did not succeed: not delivered, could not listen, or refused (verify). */
   failed: 1,
   /** The command line was wrong: bad option, missing secret, bad URL, unreadable file, invalid JSON. */
   usage: 2,
@@ -13,7 +13,7 @@ export const exitCodes = {
 
 export const exitCodesHelp = `Exit codes:
   0  success
-  1  failure (send: not delivered; listen: could not start)
+  1  failure (send: not delivered; listen: could not start; verify: refused)
   2  usage error (unknown option, missing secret, bad URL, unreadable file, invalid JSON)`;
 
 /** A mistake on the command line: printed as one line, exit code 2. */

@@ -58,6 +58,8 @@ export async function startListen(args: string[], env: Record<string, string> = 
   return {
     url,
     lines,
+    /** Everything printed on stderr so far. */
+    stderr: () => stderr,
     /** Resolves with the first match of `pattern` in stderr, once printed. */
     async stderrMatch(pattern: RegExp): Promise<RegExpExecArray> {
       for (let waited = 0; ; waited += 10) {

@@ -80,16 +80,19 @@ describe.skipIf(skipBrowser)("the inspector in Chromium", { timeout: 60_000 }, (
     expect(errors).toEqual([]);
   });
 
-  it("shows why a refused callback was refused", async () => {
+  it("shows why a refused callback was refused: its code, message and diagnosis", async () => {
     const { page, errors, listen } = await openInspector();
-    await run(["send", listen.url, "--secret", "sk_wrong", "--task-id", "task-bad"]);
-    const refused = row(page, "INVALID_SIGNATURE");
-    await refused.click();
+    // Signed, then parsed and written again on the way (compact JSON): the signature no longer matches.
+    const signed = await createTestCallback({ data: { result: 10 }, secret, taskId: "task-bad" });
+    const rewritten = JSON.stringify(JSON.parse(signed.body));
+    await fetch(listen.url, { method: "POST", headers: signed.headers, body: rewritten });
+    await row(page, "INVALID_SIGNATURE").click();
     await expect.poll(() => page.locator("#refusal").isVisible(), eventually).toBe(true);
     await expect.poll(() => page.locator("#r-code").textContent(), eventually).toBe("INVALID_SIGNATURE");
+    await expect.poll(() => page.locator("#r-message").textContent(), eventually).toContain("X-Task-Signature");
     await expect
-      .poll(() => page.locator("#r-message").textContent(), eventually)
-      .toContain("X-Task-Signature does not match");
+      .poll(() => page.locator("#r-diagnosis li strong").first().textContent(), eventually)
+      .toBe("BODY_RESERIALIZED");
     await expect.poll(() => page.locator("#d-task").textContent(), eventually).toBe("task-bad");
     expect(errors).toEqual([]);
   });

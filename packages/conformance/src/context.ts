@@ -1,4 +1,10 @@
-import { errorStatus, signCallback, type TaskCallback, type TaskCallbackErrorCode } from "@taskhook/core";
+import {
+  errorStatus,
+  type RejectionInfo,
+  signCallback,
+  type TaskCallback,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";
 import { type ProcessorOptions, toPythonJson } from "@taskhook/core/adapter";
 import { expect, onTestFinished } from "vitest";
 import { type RunningServer, type SendRequest, type SendResponse, send } from "./http.js";
@@ -74,6 +80,8 @@ export interface TestServer {
   received: TaskCallback[];
   /** Everything the processor reported through `onError`. */
   errors: unknown[];
+  /** Every refusal the processor reported through `onRejected`, in order. */
+  rejections: RejectionInfo[];
   send(request?: SendRequest): Promise<SendResponse>;
 }
 
@@ -118,10 +126,12 @@ export function createContext(target: ConformanceTarget): SuiteContext {
   async function start(setup: ServerSetup = {}): Promise<TestServer> {
     const received: TaskCallback[] = [];
     const errors: unknown[] = [];
+    const rejections: RejectionInfo[] = [];
     const server = await target.start({
       secret,
       now: () => suiteNow * 1000,
       onError: (error) => errors.push(error),
+      onRejected: (_error, info) => rejections.push(info),
       ...setup.options,
       onCallback: async (callback) => {
         received.push(callback);
@@ -130,7 +140,7 @@ export function createContext(target: ConformanceTarget): SuiteContext {
       },
     });
     onTestFinished(() => server.close());
-    return { url: server.url, received, errors, send: (request) => send(server.url, request) };
+    return { url: server.url, received, errors, rejections, send: (request) => send(server.url, request) };
   }
 
   async function sign(body: Uint8Array | string, init: SignInit = {}): Promise<SignedRequest> {

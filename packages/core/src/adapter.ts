@@ -3,6 +3,7 @@
 export type { StandardSchemaV1 } from "@standard-schema/spec";
 export { beamFormats, beamSender, failureStatuses, headerNames, isRetriedStatus } from "./beam.js";
 export { type BodySource, DEFAULT_BODY_TIMEOUT_MS, type ReadBodyOptions, type RequestLike, readBody } from "./body.js";
+export { type DiagnoseOptions, diagnoseRefusal, isDiagnosable, MAX_DIAGNOSIS_HMACS } from "./diagnose.js";
 export { discardUnreadBody, type NodeRequestLike } from "./drain.js";
 export type { ErrorBody } from "./errors.js";
 export { type HeadersInput, readHeader } from "./headers.js";
@@ -15,5 +16,7 @@ export {
   type ProcessorOptions,
   type RunRoute,
 } from "./process.js";
+export { createRefusalLog, describeRefusal } from "./refusals.js";
+export { checkSecret } from "./secret-check.js";
 export { toPythonJson } from "./sign.js";
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "./verify.js";

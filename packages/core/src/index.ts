@@ -1,12 +1,21 @@
 // What an application imports: the verifier, its errors, Beam's statuses, the idempotency
 // store and the test kit. Building blocks for adapter authors are in ./adapter.ts.
 export {
+  type CallbackVerdict,
+  type Diagnosis,
+  type DiagnosisEntry,
+  type DiagnosisReason,
+  diagnoseCallback,
+} from "./diagnose.js";
+export {
   errorStatus,
   isTaskCallbackError,
   TaskCallbackError,
   type TaskCallbackErrorCode,
 } from "./errors.js";
 export { type IdempotencyStore, type MemoryStoreOptions, memoryStore } from "./idempotency.js";
+export type { RejectionInfo, RejectionListener } from "./refusals.js";
+export { keyFingerprint } from "./secret-check.js";
 export {
   type DeliverCallbackOptions,
   type DeliveryOptions,

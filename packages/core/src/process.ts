@@ -7,6 +7,7 @@ import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors
 import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
+import { createRefusalReporter, type RejectionListener } from "./refusals.js";
 import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
@@ -24,6 +25,13 @@ export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undef
   idempotency?: IdempotencyStore | false;
   /** Told about handler failures and store outages. Default: `console.error`. */
   onError?: (error: unknown, callback?: TaskCallback<InferData<S>>) => void;
+  /**
+   * Told about every refused callback (any error answer before a callback was verified): its
+   * code, the answer's status, the task id and status as sent, the body size, the age and, for
+   * signature and timestamp refusals, a diagnosis of why (at most one a second). The answer is
+   * the same either way. Default: one `console.warn` line, then at most one a minute with counts.
+   */
+  onRejected?: RejectionListener;
   /**
    * Milliseconds the whole body may take to arrive once reading starts; a slower body is
    * answered 408 `REQUEST_TIMEOUT` with `Connection: close`. Default 30 s; `0` turns it off.
@@ -104,6 +112,13 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
   const errorResponse = errorResponder<T>(report);
+  const reportRefusal = createRefusalReporter({
+    secret: options.secret,
+    toleranceSeconds: verifier.toleranceSeconds,
+    now: options.now ?? Date.now,
+    onRejected: options.onRejected,
+    onError: report,
+  });
 
   /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
   async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
@@ -144,20 +159,27 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
 
   async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {
     let callback: TaskCallback<T>;
+    let body: Uint8Array | ArrayBuffer | string | undefined;
     try {
-      callback = await verifier.verify({
-        headers: request.headers,
-        body: await readRequest(request, verifier.maxBodyBytes, bodyTimeoutMs),
-      });
+      body = await readRequest(request, verifier.maxBodyBytes, bodyTimeoutMs);
+      callback = await verifier.verify({ headers: request.headers, body });
     } catch (error) {
-      return errorResponse(error);
+      const response = errorResponse(error);
+      await reportRefusal(error, response.status, request.headers, body);
+      return response;
     }
     const claimed = await claim(callback);
     if ("status" in claimed) return claimed;
     return dispatch(callback, claimed.key, route);
   }
 
-  return { process: processRequest, answerError: (error) => errorResponse(error) };
+  function answerError(error: TaskCallbackError): CallbackResponse<T> {
+    const response = errorResponse(error);
+    void reportRefusal(error, response.status, undefined, undefined);
+    return response;
+  }
+
+  return { process: processRequest, answerError };
 }
 
 /** Method check and bounded body read: the raw body to verify. */

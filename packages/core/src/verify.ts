@@ -5,6 +5,7 @@ import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
 import { TaskCallbackError } from "./errors.js";
 import { type HeadersInput, readHeader } from "./headers.js";
 import { parseData, validateData } from "./parse.js";
+import { warnAboutSecrets } from "./secret-check.js";
 import type { TaskStatus } from "./status.js";
 
 /** Default accepted clock difference, both ways: covers Beam's retries (~35 s) plus skew. */
@@ -81,6 +82,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   options: VerifierOptions<S>,
 ): Verifier<InferData<S>> {
   const secrets = normalizeSecrets(options.secret);
+  warnAboutSecrets(secrets);
   const toleranceSeconds = checkNumber("toleranceSeconds", options.toleranceSeconds, DEFAULT_TOLERANCE_SECONDS);
   const maxBodyBytes = checkNumber("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const now = options.now ?? Date.now;

@@ -30,17 +30,25 @@ export const vectorsPath =
 export const vectorFile = JSON.parse(readFileSync(vectorsPath, "utf8")) as { vectors: Vector[]; keys: string[] };
 export const vectors = vectorFile.vectors;
 
-export function vectorRequest(vector: Vector) {
+/** The request a vector describes, with its timestamp or signature header changed if asked. */
+export function vectorRequest(vector: Vector, changes: { timestamp?: string; signature?: string } = {}) {
   return {
     headers: {
       "content-type": vector.content_type,
       "x-task-id": vector.task_id,
       "x-task-status": vector.status,
-      "x-task-timestamp": String(vector.timestamp),
-      "x-task-signature": vector.signature,
+      "x-task-timestamp": changes.timestamp ?? String(vector.timestamp),
+      "x-task-signature": changes.signature ?? vector.signature,
     },
     body: Uint8Array.from(atob(vector.body_base64), (c) => c.charCodeAt(0)),
   };
+}
+
+/** The vector called `name`. */
+export function vectorNamed(name: string): Vector {
+  const vector = vectors.find((v) => v.name === name);
+  if (vector === undefined) throw new Error(`no vector named ${name}`);
+  return vector;
 }
 
 export function vectorOptions(vector: Vector) {

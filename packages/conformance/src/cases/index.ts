@@ -5,6 +5,7 @@ import { headerCases } from "./headers.js";
 import { hostileCases } from "./hostile.js";
 import { idempotencyCases } from "./idempotency.js";
 import { methodCases } from "./methods.js";
+import { refusalCases } from "./refusals.js";
 import { routeCases } from "./route.js";
 import { vectorCases } from "./vectors.js";
 
@@ -18,4 +19,5 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   routeCases,
   methodCases,
   hostileCases,
+  refusalCases,
 ];
