@@ -53,6 +53,14 @@ describe("taskhook listen --record", () => {
         ["X-Trace", "t1"],
       ]),
     );
+    // taskhook verify reads the same files, at the time each was received.
+    const verified = await run(["verify", files[0] as string, "--secret", secret, "--json"]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, taskId: "task-a" });
+    const refused = await run(["verify", files[1] as string, "--secret", secret, "--json"]);
+    expect(refused.code).toBe(1);
+    // The same refusal listen gave it (the task id is not a valid X-Task-ID).
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, code: (await listen.json(1)).code });
     const third = JSON.parse(await readFile(files[2] as string, "utf8"));
     expect([...Buffer.from(third.bodyBase64, "base64")]).toEqual([...binary]);
     expect(await listen.stop()).toBe(0);
