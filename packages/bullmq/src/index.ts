@@ -1,0 +1,8 @@
+export {
+  type CallbackHandoffOptions,
+  createCallbackHandoff,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF,
+} from "./handoff.js";
+export { type CallbackJobData, callbackJobId, minimumKeepSeconds } from "./job.js";
+export { type CallbackWorkerOptions, createCallbackWorker, createJobVerifier } from "./worker.js";

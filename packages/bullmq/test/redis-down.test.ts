@@ -1,0 +1,51 @@
+import { createCallbackProcessor, createTestCallback } from "@taskhook/core";
+import { Queue } from "bullmq";
+import { afterAll, describe, expect, it } from "vitest";
+import { createCallbackHandoff } from "../src/index.js";
+import { findRedis } from "./redis.js";
+
+const secret = "sk_bullmq_down";
+const redis = await findRedis();
+
+// Stops its own redis-server, so it needs one it started (not a shared REDIS_URL).
+describe.skipIf(redis?.stop === undefined)("when Redis is unreachable", () => {
+  const queue = new Queue(`down-${process.pid}`, {
+    connection: { host: "127.0.0.1", port: redis?.port ?? 0, enableOfflineQueue: false },
+  });
+  queue.on("error", () => {}); // reconnect errors while Redis is down are expected here
+  afterAll(async () => {
+    await queue.close().catch(() => {});
+    await redis?.stop?.();
+  });
+  const errors: unknown[] = [];
+  const processor = createCallbackProcessor({
+    secret,
+    idempotency: false,
+    onCallback: createCallbackHandoff({ queue, timeoutMs: 1000 }),
+    onError: (error) => errors.push(error),
+  });
+  const request = async (taskId: string) => ({
+    method: "POST",
+    ...(await createTestCallback({ secret, taskId, data: { result: 1 } })),
+  });
+
+  it("answers 503 with Retry-After, so Beam retries, and 200 once Redis is back", async () => {
+    expect((await processor.process(await request("before"))).status).toBe(200);
+    await redis?.stop?.();
+    const down = await processor.process(await request("during"));
+    expect(down.status).toBe(503);
+    expect(down.headers["retry-after"]).toBe("1");
+    expect(JSON.parse(down.body).error.code).toBe("STORE_UNAVAILABLE");
+    expect(errors).toHaveLength(1);
+
+    await redis?.start?.();
+    const retry = await request("after");
+    let status = 0;
+    for (let attempt = 0; attempt < 40 && status !== 200; attempt++) {
+      status = (await processor.process(retry)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(status).toBe(200);
+    expect(await queue.getJobCounts("waiting")).toEqual({ waiting: 1 });
+  });
+});
