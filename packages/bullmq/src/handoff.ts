@@ -41,11 +41,11 @@ export interface CallbackHandoffOptions {
  * @example
  * ```ts
  * import { Queue } from "bullmq";
- * import { taskhook } from "@taskhook/hono";
+ * import { taskCallback } from "@taskhook/hono";
  * import { createCallbackHandoff } from "@taskhook/bullmq";
  *
  * const queue = new Queue("beam-callbacks", { connection: { host: "127.0.0.1", enableOfflineQueue: false } });
- * app.post("/beam", taskhook({ secret, idempotency: false, onCallback: createCallbackHandoff({ queue }) }));
+ * app.post("/beam", taskCallback({ secret, idempotency: false, onCallback: createCallbackHandoff({ queue }) }));
  * ```
  */
 export function createCallbackHandoff(options: CallbackHandoffOptions): (callback: TaskCallback) => Promise<void> {
