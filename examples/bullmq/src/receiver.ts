@@ -9,8 +9,8 @@ import { Queue } from "bullmq";
 import { Hono } from "hono";
 import { connection, queueName, secret } from "./config.js";
 
-// Fail at once while Redis is away, so Beam gets its 503 and retries instead of waiting.
-const queue = new Queue(queueName, { connection: { ...connection, enableOfflineQueue: false } });
+// While Redis is away the handoff keeps trying for up to 10 s, then answers 503 so Beam retries.
+const queue = new Queue(queueName, { connection });
 queue.on("error", (error) => console.error(`redis: ${error.message}`));
 
 const app = new Hono();

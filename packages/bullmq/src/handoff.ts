@@ -1,11 +1,15 @@
 import { DEFAULT_TOLERANCE_SECONDS, type TaskCallback, TaskCallbackError } from "@taskhook/core";
 import type { BackoffOptions, Queue } from "bullmq";
-import { type CallbackJobData, callbackJobId, minimumKeepSeconds, toJobData } from "./job.js";
+import { callbackJobId, minimumKeepSeconds, toJobData } from "./job.js";
 
 /** Default attempts per callback job: the first run and seven retries. */
 export const DEFAULT_ATTEMPTS = 8;
 /** Default backoff: exponential from 1 s (1, 2, 4 ... 64 s: about two minutes in all). */
 export const DEFAULT_BACKOFF: BackoffOptions = { type: "exponential", delay: 1000 };
+
+/** Default longest wait for Redis to store a job: a third of Beam's 30 s read timeout. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+const RETRY_PAUSE_MS = 100;
 
 /** Options for {@link createCallbackHandoff}. */
 export interface CallbackHandoffOptions {
@@ -27,7 +31,10 @@ export interface CallbackHandoffOptions {
    * Default `false`.
    */
   keepFailedSeconds?: number | false;
-  /** Longest wait for Redis to store the job before the receiver answers 503. Default 2 000 ms. */
+  /**
+   * Longest wait for Redis to store the job, trying again while it reconnects, before the
+   * receiver answers 503. Keep it well under Beam's 30 s read timeout. Default 10 000 ms.
+   */
   timeoutMs?: number;
 }
 
@@ -35,8 +42,8 @@ export interface CallbackHandoffOptions {
  * Returns an `onCallback` for any taskhook adapter that stores each verified callback as one
  * BullMQ job and resolves once it is stored, so the adapter answers 200 in milliseconds.
  * Duplicates (Beam's retries, replays, a second receiver) map to the same job id and add
- * nothing. When Redis cannot store the job it throws `STORE_UNAVAILABLE`: the adapter answers
- * 503 with `Retry-After`, and Beam retries.
+ * nothing. When Redis cannot store the job within `timeoutMs` it throws `STORE_UNAVAILABLE`:
+ * the adapter answers 503 with `Retry-After`, and Beam retries.
  *
  * @example
  * ```ts
@@ -44,7 +51,7 @@ export interface CallbackHandoffOptions {
  * import { taskCallback } from "@taskhook/hono";
  * import { createCallbackHandoff } from "@taskhook/bullmq";
  *
- * const queue = new Queue("beam-callbacks", { connection: { host: "127.0.0.1", enableOfflineQueue: false } });
+ * const queue = new Queue("beam-callbacks", { connection: { host: "127.0.0.1" } });
  * app.post("/beam", taskCallback({ secret, idempotency: false, onCallback: createCallbackHandoff({ queue }) }));
  * ```
  */
@@ -58,7 +65,7 @@ export function createCallbackHandoff(options: CallbackHandoffOptions): (callbac
       `taskhook: keepCompletedSeconds must be at least ${minimum} (2 x toleranceSeconds + 60), or a Beam retry could queue a callback twice.`,
     );
   }
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const jobOptions = {
     attempts: options.attempts ?? DEFAULT_ATTEMPTS,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
@@ -71,19 +78,38 @@ export function createCallbackHandoff(options: CallbackHandoffOptions): (callbac
 
   return async function handOff(callback: TaskCallback): Promise<void> {
     const jobId = callbackJobId(callback.taskId, callback.status, callback.signature);
-    const data: CallbackJobData = toJobData(callback);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not store the job within ${timeoutMs} ms`)), timeoutMs);
-    });
+    const add = () => queue.add(`${callback.taskId} ${callback.status}`, toJobData(callback), { ...jobOptions, jobId });
     try {
-      await Promise.race([queue.add(`${callback.taskId} ${callback.status}`, data, { ...jobOptions, jobId }), timeout]);
+      await untilStored(add, timeoutMs);
     } catch (error) {
       throw new TaskCallbackError("STORE_UNAVAILABLE", "The callback queue is unavailable; retry shortly.", {
         cause: error,
       });
+    }
+  };
+}
+
+/**
+ * Adds the job, trying again while Redis reconnects, for up to `timeoutMs`. Beam retries a 503
+ * only twice within ~1.5 s, so a short Redis restart is better met with a slower answer than a
+ * fast refusal. Trying again is safe: the job id makes a second add of a stored job a no-op.
+ */
+async function untilStored(add: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not store the job within ${timeoutMs} ms`)), left);
+    });
+    try {
+      await Promise.race([add(), timeout]);
+      return;
+    } catch (error) {
+      if (deadline - Date.now() < RETRY_PAUSE_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
     } finally {
       clearTimeout(timer);
     }
-  };
+  }
 }

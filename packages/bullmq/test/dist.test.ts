@@ -22,6 +22,7 @@ it.each([
   expect(names).toEqual([
     "DEFAULT_ATTEMPTS",
     "DEFAULT_BACKOFF",
+    "DEFAULT_TIMEOUT_MS",
     "callbackJobId",
     "createCallbackHandoff",
     "createCallbackWorker",

@@ -48,4 +48,21 @@ describe.skipIf(redis?.stop === undefined)("when Redis is unreachable", () => {
     expect(status).toBe(200);
     expect(await queue.getJobCounts("waiting")).toEqual({ waiting: 1 });
   });
+
+  it("rides out a Redis restart shorter than timeoutMs: a slower 200 instead of a 503", async () => {
+    const patient = createCallbackProcessor({
+      secret,
+      idempotency: false,
+      onCallback: createCallbackHandoff({ queue, timeoutMs: 8000 }),
+      onError: (error) => errors.push(error),
+    });
+    const before = errors.length;
+    await redis?.stop?.();
+    const answer = patient.process(await request("restart"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis?.start?.();
+    expect((await answer).status).toBe(200);
+    expect(errors).toHaveLength(before);
+    expect(await queue.getJobCounts("waiting")).toEqual({ waiting: 1 });
+  });
 });
