@@ -8,7 +8,9 @@
 // completion, from the workers' own logs.
 //
 // Options: --callbacks 5000, --rate 100 (callbacks sent per second), --scale 10 (Beam's 30 s
-// read timeout and BullMQ's 30 s lock and stall check are divided by this).
+// read timeout and the handoff's 10 s wait for Redis are divided by this), --lock-ms 30000
+// (the workers' BullMQ lock and stall-check interval; BullMQ's default, not scaled: a Redis
+// restart takes as long as it takes, and a lock shorter than it re-runs the jobs in flight).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -25,12 +27,14 @@ const { values } = parseArgs({
     callbacks: { type: "string", default: "5000" },
     rate: { type: "string", default: "100" },
     scale: { type: "string", default: "10" },
+    "lock-ms": { type: "string", default: "30000" },
   },
 });
 const total = Number(values.callbacks);
 const rate = Number(values.rate);
 const scale = Number(values.scale);
 const readTimeoutMs = 30_000 / scale;
+const lockMs = Number(values["lock-ms"]);
 const secret = "sk_fault_check";
 const forgedCount = 10;
 const here = new URL(".", import.meta.url).pathname;
@@ -117,6 +121,7 @@ const startWorker = (name) => {
       SECRET: secret,
       LOG: log,
       SCALE: String(scale),
+      LOCK_MS: String(lockMs),
       NAME: `${name}#${generation}`,
     },
     "ready",
@@ -133,7 +138,7 @@ const queue = new Queue("fault-check", {
 });
 queue.on("error", () => {});
 note(
-  `redis on ${redisPort} (AOF, appendfsync always), receivers on ${receiverPorts.join(" and ")}, two workers; scale 1/${scale}: read timeout ${readTimeoutMs} ms`,
+  `redis on ${redisPort} (AOF, appendfsync always), receivers on ${receiverPorts.join(" and ")}, two workers (concurrency 50)`,
 );
 
 // --- faults, at fixed points of the sending phase -----------------------------------------
@@ -289,6 +294,11 @@ async function report() {
     .map((a) => a.durationMs)
     .sort((a, b) => a - b);
   const q = (list, p) => list[Math.min(list.length - 1, Math.floor(p * list.length))];
+  const byStatus = new Map();
+  for (const a of attempts) {
+    const key = a.outcome === "response" ? `answered ${a.status}` : a.outcome;
+    byStatus.set(key, [...(byStatus.get(key) ?? []), a.durationMs]);
+  }
   const handledTotal = [...done.values()].reduce((sum, list) => sum + list.length, 0);
 
   console.log("\n=== fault check: @taskhook/bullmq ===");
@@ -296,7 +306,7 @@ async function report() {
     `callbacks: ${total} (${callbacks.filter((c) => duplicated(c.n)).length} sent twice, ${callbacks.filter((c) => c.behavior === "fail2").length} fail twice, ${callbacks.filter((c) => c.behavior === "slow").length} slower than the ${readTimeoutMs} ms read timeout); deliveries: ${callbacks.reduce((s, c) => s + c.deliveries.length, 0)}; attempts: ${attempts.length}`,
   );
   console.log(
-    `timeouts scaled down ${scale}x: Beam's read timeout ${readTimeoutMs} ms, BullMQ lock and stall check ${30_000 / scale} ms`,
+    `timeouts scaled down ${scale}x: Beam's read timeout ${readTimeoutMs} ms, the handoff's wait for Redis ${10_000 / scale} ms (not scaled: Beam's 0.5 s and 1 s retry delays, the jobs' 1 s, 2 s ... backoff); workers' BullMQ lock and stall check ${lockMs} ms`,
   );
   console.log(
     `acknowledged 2xx by a receiver: ${acked.length}; not acknowledged (Beam's sender gave up on every delivery): ${notAcked.length}`,
@@ -312,7 +322,7 @@ async function report() {
     `  of the not acknowledged, handled anyway (stored before the sender gave up): ${notAcked.filter((c) => done.has(c.taskId)).length}`,
   );
   console.log(
-    `Beam's sender gave up on ${gaveUpDeliveries} deliveries of ${notAcked.length + callbacks.filter((c) => c.deliveries.some((d) => !d.ok) && c.deliveries.some((d) => d.ok)).length} callbacks:`,
+    `Beam's sender gave up on ${gaveUpDeliveries} deliveries (${notAcked.length} callbacks had none acknowledged), why:`,
   );
   for (const [why, n] of gaveUp) console.log(`  ${n}  ${why}`);
   console.log(
@@ -322,6 +332,12 @@ async function report() {
   console.log(
     `receiver answer time, every answered attempt (${answered.length}): p50 ${q(answered, 0.5)} ms, p99 ${q(answered, 0.99)} ms; 200s only (${ok.length}): p50 ${q(ok, 0.5)} ms, p99 ${q(ok, 0.99)} ms`,
   );
+  for (const [key, list] of byStatus) {
+    list.sort((a, b) => a - b);
+    console.log(
+      `  ${key}: ${list.length} attempts, p50 ${q(list, 0.5)} ms, p99 ${q(list, 0.99)} ms, max ${list.at(-1)} ms`,
+    );
+  }
   console.log(
     `throughput: ${(acked.length / ((sentAt - sendStarted) / 1000)).toFixed(0)} callbacks/s acknowledged while sending (offered ${rate}/s); ${(handledTotal / ((drainedAt - sendStarted) / 1000)).toFixed(0)} handler completions/s from the first send to the drained queue (${((drainedAt - sendStarted) / 1000).toFixed(1)} s)`,
   );

@@ -2,7 +2,7 @@
 // synchronous write, so the record survives SIGKILL: "run <task> <attempt>" when it starts,
 // "done <task>" as the handler's last act. What the data asks for: `fail2` throws on its
 // first two runs, `slow` takes longer than the sender's (scaled) read timeout.
-// Usage: REDIS_PORT=... SECRET=... LOG=... SCALE=... NAME=... node fault-worker.mjs
+// Usage: REDIS_PORT=... SECRET=... LOG=... SCALE=... LOCK_MS=... NAME=... node fault-worker.mjs
 import { appendFileSync } from "node:fs";
 import { createCallbackWorker } from "../dist/index.js";
 
@@ -20,9 +20,8 @@ const worker = createCallbackWorker({
       retryStrategy: (t) => Math.min(50 * t, 500),
     },
     concurrency: 50,
-    // BullMQ's 30 s lock and stall check, scaled like the sender's timeouts.
-    lockDuration: 30_000 / scale,
-    stalledInterval: 30_000 / scale,
+    lockDuration: Number(process.env.LOCK_MS),
+    stalledInterval: Number(process.env.LOCK_MS),
   },
   handler: async (callback, job) => {
     const { taskId, data } = callback;
