@@ -1,23 +1,15 @@
 import { sendCallback } from "@taskhook/core";
 import { afterAll, expect, test } from "vitest";
-import { type RedisServer, startRedis } from "../../../packages/redis/scripts/redis-server.mjs";
+import { redisForTests } from "../../../test-support/redis.mjs";
 import { defineSmokeTest, startExample } from "../../smoke.js";
 
-// The example needs Redis: REDIS_URL if set, else a throwaway redis-server; without one the
-// test is skipped with a notice outside CI and fails in CI.
-let redis: RedisServer | undefined;
-if (!process.env.REDIS_URL) {
-  try {
-    redis = await startRedis();
-    process.env.REDIS_URL = redis.url;
-  } catch (error) {
-    if (process.env.CI === "true") throw error;
-    console.warn(`example-bullmq: skipping the smoke test, no redis-server (${(error as Error).message}).`);
-  }
-}
-afterAll(() => redis?.stop());
+// The example needs Redis: $REDIS_URL, else a redis-server of our own; without one the test
+// is skipped outside CI (CI=true fails instead).
+const redis = await redisForTests();
+if (redis !== undefined) process.env.REDIS_URL = redis.url;
+afterAll(() => redis?.server?.stop());
 
-if (process.env.REDIS_URL) {
+if (redis !== undefined) {
   defineSmokeTest(import.meta.url);
 
   test("Bull Board on the receiver lists the completed callback", { timeout: 30_000 }, async () => {
@@ -39,5 +31,5 @@ if (process.env.REDIS_URL) {
     }
   });
 } else {
-  test.skip("needs Redis (REDIS_URL or redis-server on PATH)", () => {});
+  test.skip("needs Redis: install redis-server or set REDIS_URL", () => {});
 }

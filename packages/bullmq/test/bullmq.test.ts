@@ -2,6 +2,7 @@ import { createCallbackProcessor, createTestCallback, signCallback, type TaskCal
 import { Queue, type Worker } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { redisForTests, redisSuite } from "../../../test-support/redis.mjs";
 import {
   type CallbackJobData,
   callbackJobId,
@@ -9,12 +10,12 @@ import {
   createCallbackWorker,
   minimumKeepSeconds,
 } from "../src/index.js";
-import { findRedis } from "./redis.js";
 
 const secret = "sk_bullmq_test";
 const T = 1_764_230_400;
 const now = () => T * 1000;
-const redis = await findRedis();
+// $REDIS_URL, else a redis-server of our own; none skips the Redis suite (CI=true fails instead).
+const redis = await redisForTests();
 
 describe("callbackJobId", () => {
   it("is one id per task, status and signature, without ':' and never an integer", () => {
@@ -37,15 +38,16 @@ describe("callbackJobId", () => {
   });
 });
 
-describe.skipIf(redis === undefined)("handoff and worker on a real Redis", () => {
-  const connection = { host: "127.0.0.1", port: redis?.port ?? 0 };
+describe("handoff and worker on a real Redis", redisSuite(redis), () => {
+  const connection =
+    redis === undefined ? {} : { host: new URL(redis.url).hostname, port: Number(new URL(redis.url).port || 6379) };
   const closers: Array<() => Promise<unknown>> = [];
   let counter = 0;
   const queueName = () => `test-${process.pid}-${++counter}`;
 
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => {});
-    await redis?.stop?.();
+    await redis?.server?.stop();
   });
 
   function open(name: string, options: Partial<Parameters<typeof createCallbackHandoff>[0]> = {}) {
