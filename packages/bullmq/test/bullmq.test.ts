@@ -143,6 +143,38 @@ describe("handoff and worker on a real Redis", redisSuite(redis), () => {
     await waitFor(async () => (await queue.getCompletedCount()) === 1);
   });
 
+  it("hands a job whose worker died mid-handler to another worker (stalled-job recovery)", async () => {
+    const name = queueName();
+    const { queue, receiver } = open(name);
+    const fast = { connection, lockDuration: 1000, stalledInterval: 200 };
+    let release = () => {};
+    let started = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const crashed = createCallbackWorker({
+      queue: name,
+      secret,
+      worker: fast,
+      handler: () => {
+        started();
+        return new Promise<void>((done) => {
+          release = done;
+        });
+      },
+    });
+    await receiver().process(await request({ result: 7 }, "task-stalled"));
+    await running;
+    // What a SIGKILL leaves behind: an active job whose lock nobody renews.
+    await crashed.close(true);
+    const runs: unknown[] = [];
+    const rescuer = createCallbackWorker({ queue: name, secret, worker: fast, handler: (cb) => runs.push(cb.data) });
+    closers.push(() => rescuer.close());
+    await waitFor(async () => (await queue.getCompletedCount()) === 1);
+    expect(runs).toEqual([{ result: 7 }]);
+    release();
+  });
+
   it("refuses a job written without the key and fails it at once with the reason", async () => {
     const name = queueName();
     const { queue } = open(name);
