@@ -7,7 +7,7 @@
 // SIGKILLs Redis and restarts it. Then it counts how often each callback's handler ran to
 // completion, from the workers' own logs.
 //
-// Options: --callbacks 5000, --rate 100 (callbacks sent per second), --scale 10 (Beam's 30 s
+// Options: --callbacks 5000, --rate 60 (callbacks sent per second), --scale 5 (Beam's 30 s
 // read timeout and the handoff's 10 s wait for Redis are divided by this), --lock-ms 30000
 // (the workers' BullMQ lock and stall-check interval; BullMQ's default, not scaled: a Redis
 // restart takes as long as it takes, and a lock shorter than it re-runs the jobs in flight).
@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createTestCallback, sendCallback } from "@taskhook/core";
@@ -25,8 +25,8 @@ import { callbackJobId } from "../dist/index.js";
 const { values } = parseArgs({
   options: {
     callbacks: { type: "string", default: "5000" },
-    rate: { type: "string", default: "100" },
-    scale: { type: "string", default: "10" },
+    rate: { type: "string", default: "60" },
+    scale: { type: "string", default: "5" },
     "lock-ms": { type: "string", default: "30000" },
   },
 });
@@ -41,6 +41,11 @@ const here = new URL(".", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "taskhook-fault-"));
 const logs = [];
 const started = Date.now();
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(" ");
+const loadAtStart = load();
 const clock = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const note = (text) => console.log(`[${clock()}] ${text}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -302,6 +307,7 @@ async function report() {
   const handledTotal = [...done.values()].reduce((sum, list) => sum + list.length, 0);
 
   console.log("\n=== fault check: @taskhook/bullmq ===");
+  console.log(`machine: load average ${loadAtStart} at the start, ${load()} at the end (1, 5, 15 min)`);
   console.log(
     `callbacks: ${total} (${callbacks.filter((c) => duplicated(c.n)).length} sent twice, ${callbacks.filter((c) => c.behavior === "fail2").length} fail twice, ${callbacks.filter((c) => c.behavior === "slow").length} slower than the ${readTimeoutMs} ms read timeout); deliveries: ${callbacks.reduce((s, c) => s + c.deliveries.length, 0)}; attempts: ${attempts.length}`,
   );
