@@ -23,6 +23,8 @@ import { Queue } from "bullmq";
 import { callbackJobId } from "../dist/index.js";
 
 const { values } = parseArgs({
+  // `pnpm fault-check -- --rate 50` passes the "--" on.
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
     callbacks: { type: "string", default: "5000" },
     rate: { type: "string", default: "60" },
