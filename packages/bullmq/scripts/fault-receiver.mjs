@@ -1,7 +1,7 @@
 // One receiver process of the fault check: node:http + core's pipeline + the BullMQ handoff.
 // Usage: PORT=... REDIS_PORT=... SECRET=... SCALE=... node fault-receiver.mjs
 import { createServer } from "node:http";
-import { createCallbackProcessor } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { Queue } from "bullmq";
 import { createCallbackHandoff } from "../dist/index.js";
 

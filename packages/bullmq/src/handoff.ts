@@ -1,4 +1,5 @@
-import { DEFAULT_TOLERANCE_SECONDS, type TaskCallback, TaskCallbackError } from "@taskhook/core";
+import { type TaskCallback, TaskCallbackError } from "@taskhook/core";
+import { beamSender, DEFAULT_TOLERANCE_SECONDS } from "@taskhook/core/adapter";
 import type { BackoffOptions, Queue } from "bullmq";
 import { callbackJobId, minimumKeepSeconds, toJobData } from "./job.js";
 
@@ -8,7 +9,7 @@ export const DEFAULT_ATTEMPTS = 8;
 export const DEFAULT_BACKOFF: BackoffOptions = { type: "exponential", delay: 1000 };
 
 /** Default longest wait for Redis to store a job: a third of Beam's 30 s read timeout. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = beamSender.readTimeoutMs / 3;
 const RETRY_PAUSE_MS = 100;
 
 /** Options for {@link createCallbackHandoff}. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_TOLERANCE_SECONDS, headerNames, type TaskCallback } from "@taskhook/core";
+import type { TaskCallback } from "@taskhook/core";
+import { beamSender, DEFAULT_TOLERANCE_SECONDS, headerNames } from "@taskhook/core/adapter";
 
 /** What a callback job stores: the request as received, so the worker can verify it again. */
 export interface CallbackJobData {
@@ -9,9 +10,6 @@ export interface CallbackJobData {
   body: string;
   bodyEncoding: "utf8" | "base64";
 }
-
-/** Beam resends a signed request for up to ~35 s after signing (3 attempts, 10 s connects). */
-const RETRY_WINDOW_SECONDS = 60;
 
 /**
  * The BullMQ job id of a callback: its duplicate key (task id, status, signature), hashed.
@@ -34,7 +32,7 @@ export function callbackJobId(taskId: string, status: string, signature: string)
  * timestamp window finds it: twice the tolerance (clock skew both ways) plus Beam's retry window.
  */
 export function minimumKeepSeconds(toleranceSeconds = DEFAULT_TOLERANCE_SECONDS): number {
-  return 2 * toleranceSeconds + RETRY_WINDOW_SECONDS;
+  return 2 * toleranceSeconds + beamSender.retryWindowSeconds;
 }
 
 /** The job data for a verified callback. */

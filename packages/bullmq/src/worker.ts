@@ -1,13 +1,11 @@
 import {
   createVerifier,
-  headerNames,
   type InferData,
   isTaskCallbackError,
-  readHeader,
-  type StandardSchemaV1,
   type TaskCallback,
   type VerifierOptions,
 } from "@taskhook/core";
+import { headerNames, readHeader, type StandardSchemaV1 } from "@taskhook/core/adapter";
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import { type CallbackJobData, jobBody } from "./job.js";
 

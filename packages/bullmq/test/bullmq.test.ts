@@ -1,4 +1,5 @@
-import { createCallbackProcessor, createTestCallback, signCallback, type TaskCallback } from "@taskhook/core";
+import { createTestCallback, signCallback, type TaskCallback } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { Queue, type Worker } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";

@@ -1,4 +1,5 @@
-import { createCallbackProcessor, createTestCallback } from "@taskhook/core";
+import { createTestCallback } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisForTests, redisSuite } from "../../../test-support/redis.mjs";
