@@ -202,7 +202,7 @@ async function deliver(entry, kind) {
     responseTimeoutMs: readTimeoutMs,
     // A load balancer: each attempt goes to either receiver.
     fetch: (_url, init) => fetch(pick(), init),
-    onAttempt: (attempt) => attempts.push(attempt),
+    onAttempt: (attempt) => attempts.push({ ...attempt, endedAt: Date.now() - started }),
   });
   entry.deliveries.push({ kind, ok: result.ok, attempts: result.attempts });
   entry.signature = result.callback.headers["X-Task-Signature"];
@@ -345,6 +345,13 @@ async function report() {
     console.log(
       `  ${key}: ${list.length} attempts, p50 ${q(list, 0.5)} ms, p99 ${q(list, 0.99)} ms, max ${list.at(-1)} ms`,
     );
+  }
+  // When the failures happened, to line them up with the faults above.
+  for (const [key] of byStatus) {
+    if (key === "answered 200") continue;
+    const at = attempts.filter((a) => key === (a.outcome === "response" ? `answered ${a.status}` : a.outcome));
+    const times = at.map((a) => a.endedAt / 1000).sort((a, b) => a - b);
+    console.log(`  ${key} attempts ended between ${times[0].toFixed(1)} s and ${times.at(-1).toFixed(1)} s`);
   }
   console.log(
     `throughput: ${(acked.length / ((sentAt - sendStarted) / 1000)).toFixed(0)} callbacks/s acknowledged while sending (offered ${rate}/s); ${(handledTotal / ((drainedAt - sendStarted) / 1000)).toFixed(0)} handler completions/s from the first send to the drained queue (${((drainedAt - sendStarted) / 1000).toFixed(1)} s)`,
