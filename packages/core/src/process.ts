@@ -13,7 +13,8 @@ import { checkNumber, createVerifier, type InferData, type TaskCallback, type Ve
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
 export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undefined> extends VerifierOptions<S> {
   /**
-   * Runs once per verified callback. Throwing answers 500, so Beam retries; returning
+   * Runs once per verified callback. Throwing answers 500, so Beam retries (a
+   * `TaskCallbackError` with code `STORE_UNAVAILABLE` answers 503 with `Retry-After`); returning
    * answers 200. Middleware-style adapters pass their own `next` instead.
    */
   onCallback?: (callback: TaskCallback<InferData<S>>) => unknown;
@@ -149,6 +150,10 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
       report(failure.error, callback);
       if (key !== undefined && store !== false) await store.release(key).catch((e: unknown) => report(e, callback));
       if (routeStatus !== undefined) return { ...reply(routeStatus, {}, callback, false), routeAnswered: true };
+      // A handler that hands callbacks on (a queue) reports its store being down the way the
+      // idempotency store does: 503 with Retry-After, so Beam retries.
+      const { error } = failure;
+      if (isTaskCallbackError(error) && error.code === "STORE_UNAVAILABLE") return errorResponse(error, callback);
       const message = "The callback handler failed; the error is logged on the server.";
       return errorResponse(new TaskCallbackError("HANDLER_FAILED", message), callback);
     }

@@ -137,6 +137,26 @@ describe("createCallbackProcessor", () => {
       expect(onCallback).not.toHaveBeenCalled();
     });
 
+    it("answers a handler's STORE_UNAVAILABLE with 503 and Retry-After, and releases the claim", async () => {
+      const onError = vi.fn();
+      const onCallback = vi
+        .fn()
+        .mockRejectedValueOnce(new TaskCallbackError("STORE_UNAVAILABLE", "The queue is unavailable; retry shortly."))
+        .mockResolvedValueOnce(undefined);
+      const processor = createCallbackProcessor({ secret, now, onCallback, onError });
+      const req = await request();
+      const refused = await processor.process(req);
+      expect(refused.status).toBe(503);
+      expect(refused.headers["retry-after"]).toBe("1");
+      expect(bodyOf(refused).error).toEqual({
+        code: "STORE_UNAVAILABLE",
+        message: "The queue is unavailable; retry shortly.",
+      });
+      expect(onError).toHaveBeenCalledOnce();
+      expect((await processor.process(req)).status).toBe(200);
+      expect(onCallback).toHaveBeenCalledTimes(2);
+    });
+
     it("treats the same task with a different signature (a new delivery) as new", async () => {
       const onCallback = vi.fn();
       const processor = createCallbackProcessor({ secret, now, onCallback });
