@@ -4,6 +4,13 @@ import { defineConfig, packageConfig } from "../../tsup.base";
 export default defineConfig(
   packageConfig(
     { cli: "src/cli.ts" },
-    { format: ["esm"], dts: false, platform: "node", banner: { js: "#!/usr/bin/env node" } },
+    {
+      format: ["esm"],
+      dts: false,
+      platform: "node",
+      banner: { js: "#!/usr/bin/env node" },
+      // The inspector's page files ship inside the bundle as text.
+      loader: { ".page.html": "text", ".page.js": "text" },
+    },
   ),
 );

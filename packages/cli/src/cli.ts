@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import pc from "picocolors";
 import { listenCommand } from "./listen.js";
 import { exitCodes, exitCodesHelp, UsageError } from "./options.js";
+import { replayCommand } from "./replay.js";
 import { sendCommand } from "./send.js";
 import { signCommand } from "./sign.js";
 import { verifyCommand } from "./verify.js";
@@ -9,6 +10,7 @@ import { verifyCommand } from "./verify.js";
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   listen: listenCommand,
   send: sendCommand,
+  replay: replayCommand,
   sign: signCommand,
   verify: verifyCommand,
 };
@@ -22,6 +24,7 @@ Commands:
   send URL  deliver a signed callback to URL, retrying exactly like Beam
   sign      print a signed callback's headers, body and a curl command
   verify    verify a captured callback and say why it is refused
+  replay    send recorded callbacks again, byte for byte or signed anew
 
 Run taskhook <command> --help for its options. The signing key comes from --secret or
 the TASKHOOK_SECRET environment variable.
@@ -41,7 +44,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (command === undefined) {
-    fail("taskhook", `unknown command "${name}"; the commands are listen, send, sign and verify (see taskhook --help)`);
+    fail(
+      "taskhook",
+      `unknown command "${name}"; the commands are listen, send, sign, verify and replay (see taskhook --help)`,
+    );
     return exitCodes.usage;
   }
   try {

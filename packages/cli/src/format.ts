@@ -44,3 +44,13 @@ export function duration(ms: number): string {
 export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
+
+/** A `curl` command that POSTs `body` with `headers` to `url`, quoted for a POSIX shell. */
+export function curlCommand(url: string, headers: Array<[string, string]>, body: string): string {
+  return [
+    "curl -sS -X POST",
+    shellQuote(url),
+    ...headers.map(([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`),
+    `--data-binary ${shellQuote(body)}`,
+  ].join(" ");
+}

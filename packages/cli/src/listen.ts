@@ -12,6 +12,7 @@ import { type Diagnosis, keyFingerprint, type TaskCallback } from "@taskhook/cor
 import { beamSender, type CallbackResponse, createCallbackProcessor, isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
+import { createObserver, type Observer, observeHelp, observeOptions, tapRequest } from "./observe.js";
 import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
 
 const listenHelp = `Usage: taskhook listen [options]
@@ -33,6 +34,7 @@ Options:
                         {"ok":false,"code","message","diagnosis":[{"reason","message"}]}
   --forward-to URL    relay each verified callback to URL with the same bytes and headers,
                       and answer with that URL's status and body (502 when it is unreachable)
+${observeHelp}
   -h, --help          show this help
 
 The address is printed on stderr once listening; stop with Ctrl-C.
@@ -74,6 +76,8 @@ interface ListenSettings {
   secret: string;
   forwardTo: URL | undefined;
   json: boolean;
+  /** `--record`, `--ui` and `--ui-port`, for {@link createObserver}. */
+  observe: { record?: string | undefined; ui?: boolean | undefined; "ui-port"?: string | undefined };
 }
 
 export async function listenCommand(argv: string[]): Promise<number> {
@@ -82,7 +86,8 @@ export async function listenCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${listenHelp}\n`);
     return exitCodes.ok;
   }
-  const handle = createHandler(settings);
+  const observer = await createObserver(settings.observe, settings);
+  const handle = createHandler(settings, observer);
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, {}, "");
@@ -92,6 +97,7 @@ export async function listenCommand(argv: string[]): Promise<number> {
   const failure = await listen(server, settings.port, settings.host);
   if (failure !== undefined) {
     process.stderr.write(`taskhook listen: ${failure}\n`);
+    await observer?.close();
     return exitCodes.failed;
   }
   const address = server.address() as AddressInfo;
@@ -100,7 +106,9 @@ export async function listenCommand(argv: string[]): Promise<number> {
   const relayNote = settings.forwardTo === undefined ? "" : `relaying to ${settings.forwardTo.href}; `;
   const key = `signing key ${await keyFingerprint(settings.secret)}`;
   process.stderr.write(`taskhook listening on ${url} (${key}; ${relayNote}Ctrl-C to stop)\n`);
+  observer?.started(url);
   await closeOnSignal(server);
+  await observer?.close();
   return exitCodes.ok;
 }
 
@@ -113,6 +121,7 @@ function readSettings(argv: string[]): ListenSettings | undefined {
     secret: { type: "string" },
     json: { type: "boolean" },
     "forward-to": { type: "string" },
+    ...observeOptions,
   });
   if (values.help) return undefined;
   const path = values.path ?? "/";
@@ -124,11 +133,12 @@ function readSettings(argv: string[]): ListenSettings | undefined {
     secret: resolveSecret(values.secret),
     forwardTo: values["forward-to"] === undefined ? undefined : parseUrl(values["forward-to"], "--forward-to"),
     json: values.json === true,
+    observe: { record: values.record, ui: values.ui, "ui-port": values["ui-port"] },
   };
 }
 
 /** Answers one request as an adapter would (or relays it), then prints its line. */
-function createHandler(settings: ListenSettings) {
+function createHandler(settings: ListenSettings, observer?: Observer) {
   const { path, forwardTo } = settings;
   // Failures and refusals (with their diagnosis) are reported on the request's own line.
   const diagnoses = new AsyncLocalStorage<{ diagnosis?: Diagnosis }>();
@@ -161,9 +171,11 @@ function createHandler(settings: ListenSettings) {
         if (forwarded.error !== undefined || isRetriedStatus(forwarded.status as number))
           throw new Error("relay failed");
       });
+    const tap = observer && tapRequest(req);
+    const body = tap?.body ?? req;
     const slot: { diagnosis?: Diagnosis } = {};
     const response = await diagnoses.run(slot, () =>
-      processor.process({ method: req.method, headers: req.headers, body: req }, relay),
+      processor.process({ method: req.method, headers: req.headers, body }, relay),
     );
 
     if (forwarded?.status !== undefined) {
@@ -177,6 +189,7 @@ function createHandler(settings: ListenSettings) {
       send(res, response.status, response.headers, response.body);
     }
     print(describeRequest(settings, response, forwarded, slot.diagnosis ?? []));
+    if (tap) observer?.observe(tap.event({ response, forwarded, diagnosis: slot.diagnosis }));
   };
 }
 

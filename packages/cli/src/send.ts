@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type SendAttempt, sendCallback } from "@taskhook/core";
+import { type DeliveryResult, type SendAttempt, sendCallback } from "@taskhook/core";
 import { isRetriedStatus } from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { colorHttp, colorStatus, duration, preview } from "./format.js";
@@ -71,15 +71,21 @@ export async function sendCommand(argv: string[]): Promise<number> {
       }),
     );
   } else {
-    const last = attempts.at(-1) as SendAttempt;
-    const tries = `${attempts.length} attempt${attempts.length === 1 ? "" : "s"}`;
-    if (result.ok) out(`${pc.green("✓ delivered")}: HTTP ${result.status} after ${tries}`);
-    else out(`${pc.red("✗ not delivered")} after ${tries}: ${whyFailed(last)}`);
+    out(outcomeLine(result));
   }
   return result.ok ? exitCodes.ok : exitCodes.failed;
 }
 
-function describeAttempt(attempt: SendAttempt): string {
+/** The last line of `send` and `replay`: delivered or not, and why. */
+export function outcomeLine(result: DeliveryResult): string {
+  const { attempts } = result;
+  const tries = `${attempts.length} attempt${attempts.length === 1 ? "" : "s"}`;
+  if (result.ok) return `${pc.green("✓ delivered")}: HTTP ${result.status} after ${tries}`;
+  return `${pc.red("✗ not delivered")} after ${tries}: ${whyFailed(attempts.at(-1) as SendAttempt)}`;
+}
+
+/** One attempt, as `send` and `replay` print it. */
+export function describeAttempt(attempt: SendAttempt): string {
   const parts = [`  attempt ${attempt.attempt}`];
   if (attempt.outcome === "response") {
     parts.push(colorHttp(attempt.status as number), pc.dim(duration(attempt.durationMs)));

@@ -1,6 +1,6 @@
 import { createTestCallback } from "@taskhook/core";
 import pc from "picocolors";
-import { shellQuote } from "./format.js";
+import { curlCommand } from "./format.js";
 import { callbackOptions, exitCodes, exitCodesHelp, parse, parseUrl, readCallbackOptions } from "./options.js";
 
 const signHelp = `Usage: taskhook sign [options]
@@ -42,12 +42,7 @@ export async function signCommand(argv: string[]): Promise<number> {
     ...(timestamp === undefined ? {} : { timestamp }),
   });
   const headers = Object.entries(callback.headers);
-  const curl = [
-    "curl -sS -X POST",
-    shellQuote(url.href),
-    ...headers.map(([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`),
-    `--data-binary ${shellQuote(callback.body)}`,
-  ].join(" ");
+  const curl = curlCommand(url.href, headers, callback.body);
 
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ headers: callback.headers, body: callback.body, curl })}\n`);

@@ -15,7 +15,7 @@ function expectOneLine(result: { code: number | null; stdout: string; stderr: st
 }
 
 describe("help and version", () => {
-  it.each(["listen", "send", "sign", "verify"])("taskhook %s --help", async (command) => {
+  it.each(["listen", "send", "sign", "verify", "replay"])("taskhook %s --help", async (command) => {
     const result = await run([command, "--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Usage: taskhook ${command}`);

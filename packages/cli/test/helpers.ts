@@ -60,6 +60,15 @@ export async function startListen(args: string[], env: Record<string, string> = 
     lines,
     /** Everything printed on stderr so far. */
     stderr: () => stderr,
+    /** Resolves with the first match of `pattern` in stderr, once printed. */
+    async stderrMatch(pattern: RegExp): Promise<RegExpExecArray> {
+      for (let waited = 0; ; waited += 10) {
+        const match = pattern.exec(stderr);
+        if (match) return match;
+        if (waited > 5000) throw new Error(`stderr never matched ${pattern}: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     /** Resolves with stdout line `index` (0-based) once it is printed. */
     async line(index: number): Promise<string> {
       while (lines.length <= index) {

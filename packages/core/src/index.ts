@@ -16,7 +16,16 @@ export {
 export { type IdempotencyStore, type MemoryStoreOptions, memoryStore } from "./idempotency.js";
 export type { RejectionInfo, RejectionListener } from "./refusals.js";
 export { keyFingerprint } from "./secret-check.js";
-export { type SendAttempt, type SendCallbackOptions, type SendResult, sendCallback } from "./send.js";
+export {
+  type DeliverCallbackOptions,
+  type DeliveryOptions,
+  type DeliveryResult,
+  deliverCallback,
+  type SendAttempt,
+  type SendCallbackOptions,
+  type SendResult,
+  sendCallback,
+} from "./send.js";
 export { createTestCallback, signCallback } from "./sign.js";
 export { isFailureStatus, isKnownStatus, isSuccessStatus, type TaskStatus, taskStatuses } from "./status.js";
 export {

@@ -4,18 +4,8 @@ import type { TaskStatus } from "./status.js";
 
 const previewChars = 2048;
 
-/** Options for {@link sendCallback}. */
-export interface SendCallbackOptions {
-  /** The task's return value, sent as `{"data": ...}` with Python's `json.dumps` spacing. */
-  data: unknown;
-  /** The signing key, `sk_` prefix included. */
-  secret: string;
-  /** Defaults to `COMPLETE`. */
-  status?: TaskStatus;
-  /** Defaults to a random UUID. */
-  taskId?: string;
-  /** Unix seconds to sign with; defaults to now. Every attempt reuses it, as Beam does. */
-  timestamp?: number;
+/** How {@link sendCallback} and {@link deliverCallback} send: Beam's retry policy unless overridden. */
+export interface DeliveryOptions {
   /** The `fetch` to send with; defaults to the global one. */
   fetch?: typeof globalThis.fetch;
   /** Waits before each retry; its length plus one is the number of attempts. Default `[500, 1000]`. */
@@ -29,6 +19,28 @@ export interface SendCallbackOptions {
   signal?: AbortSignal;
   /** Told about each attempt as soon as it is over, before any wait. */
   onAttempt?: (attempt: SendAttempt) => void;
+}
+
+/** Options for {@link sendCallback}. */
+export interface SendCallbackOptions extends DeliveryOptions {
+  /** The task's return value, sent as `{"data": ...}` with Python's `json.dumps` spacing. */
+  data: unknown;
+  /** The signing key, `sk_` prefix included. */
+  secret: string;
+  /** Defaults to `COMPLETE`. */
+  status?: TaskStatus;
+  /** Defaults to a random UUID. */
+  taskId?: string;
+  /** Unix seconds to sign with; defaults to now. Every attempt reuses it, as Beam does. */
+  timestamp?: number;
+}
+
+/** Options for {@link deliverCallback}: a request that is already signed. */
+export interface DeliverCallbackOptions extends DeliveryOptions {
+  /** Sent as given, in order; connection headers such as `Host` and `Content-Length` are the runtime's. */
+  headers: Array<[string, string]> | Record<string, string>;
+  /** The raw body, sent byte for byte. */
+  body: Uint8Array | string;
 }
 
 /** One delivery attempt. */
@@ -51,14 +63,18 @@ export interface SendAttempt {
   retryInMs?: number;
 }
 
-/** What {@link sendCallback} found out. */
-export interface SendResult {
+/** What {@link deliverCallback} found out. */
+export interface DeliveryResult {
   /** True when the last attempt was answered 2xx. */
   ok: boolean;
   /** The last HTTP status, or `undefined` when no attempt got an answer. */
   status: number | undefined;
   /** Every attempt, in order. */
   attempts: SendAttempt[];
+}
+
+/** What {@link sendCallback} found out. */
+export interface SendResult extends DeliveryResult {
   /** The request that was sent (the same bytes and headers on every attempt). */
   callback: TestCallback;
 }
@@ -84,6 +100,38 @@ export interface SendResult {
  * ```
  */
 export async function sendCallback(url: string | URL, options: SendCallbackOptions): Promise<SendResult> {
+  const deliver = prepareDelivery(url, options);
+  const callback = await createTestCallback({
+    data: options.data,
+    secret: options.secret,
+    ...(options.status === undefined ? {} : { status: options.status }),
+    ...(options.taskId === undefined ? {} : { taskId: options.taskId }),
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  });
+  return { ...(await deliver(Object.entries(callback.headers), callback.body)), callback };
+}
+
+/**
+ * Sends an already-signed request (a recorded callback, say) with Beam's retry policy, like
+ * {@link sendCallback}: the body byte for byte and the headers as given, on every attempt.
+ * Sending a recorded callback again tests a receiver's duplicate handling.
+ *
+ * @example
+ * ```ts
+ * const result = await deliverCallback("http://127.0.0.1:3000/beam", {
+ *   headers: [["X-Task-ID", id], ["X-Task-Status", "COMPLETE"], ["X-Task-Timestamp", ts], ["X-Task-Signature", sig]],
+ *   body: recordedBytes,
+ * });
+ * ```
+ */
+export async function deliverCallback(url: string | URL, options: DeliverCallbackOptions): Promise<DeliveryResult> {
+  const deliver = prepareDelivery(url, options);
+  const headers = Array.isArray(options.headers) ? options.headers : Object.entries(options.headers);
+  return deliver(headers, options.body);
+}
+
+// Checks the options up front (before any signing), then returns the retry loop.
+function prepareDelivery(url: string | URL, options: DeliveryOptions) {
   const target = parseTarget(url);
   // Called through globalThis: some runtimes refuse a detached `fetch` ("Illegal invocation").
   const send: typeof globalThis.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -98,36 +146,31 @@ export async function sendCallback(url: string | URL, options: SendCallbackOptio
   const { signal } = options;
   signal?.throwIfAborted();
 
-  const callback = await createTestCallback({
-    data: options.data,
-    secret: options.secret,
-    ...(options.status === undefined ? {} : { status: options.status }),
-    ...(options.taskId === undefined ? {} : { taskId: options.taskId }),
-    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-  });
-
-  const attempts: SendAttempt[] = [];
-  for (let number = 1; ; number++) {
-    const attempt = await sendOnce(send, target, callback, number, responseTimeoutMs, signal);
-    const retryable =
-      attempt.outcome === "network-error" ||
-      (attempt.outcome === "response" && isRetriedStatus(attempt.status as number));
-    const delay = delays[number - 1];
-    if (retryable && delay !== undefined) attempt.retryInMs = delay;
-    attempts.push(attempt);
-    options.onAttempt?.(attempt);
-    if (attempt.retryInMs === undefined) {
-      const status = attempt.status;
-      return { ok: status !== undefined && status >= 200 && status < 300, status, attempts, callback };
+  return async (headers: Array<[string, string]>, body: Uint8Array | string): Promise<DeliveryResult> => {
+    const request = { headers, body };
+    const attempts: SendAttempt[] = [];
+    for (let number = 1; ; number++) {
+      const attempt = await sendOnce(send, target, request, number, responseTimeoutMs, signal);
+      const retryable =
+        attempt.outcome === "network-error" ||
+        (attempt.outcome === "response" && isRetriedStatus(attempt.status as number));
+      const delay = delays[number - 1];
+      if (retryable && delay !== undefined) attempt.retryInMs = delay;
+      attempts.push(attempt);
+      options.onAttempt?.(attempt);
+      if (attempt.retryInMs === undefined) {
+        const status = attempt.status;
+        return { ok: status !== undefined && status >= 200 && status < 300, status, attempts };
+      }
+      await sleep(attempt.retryInMs, signal);
     }
-    await sleep(attempt.retryInMs, signal);
-  }
+  };
 }
 
 async function sendOnce(
   send: typeof globalThis.fetch,
   url: URL,
-  callback: TestCallback,
+  callback: { headers: Array<[string, string]>; body: Uint8Array | string },
   number: number,
   timeoutMs: number,
   signal: AbortSignal | undefined,
@@ -147,8 +190,8 @@ async function sendOnce(
   try {
     const response = await send(url, {
       method: "POST",
-      headers: Object.entries(callback.headers),
-      body: callback.body,
+      headers: callback.headers,
+      body: callback.body as BodyInit,
       signal: controller.signal,
     });
     const body = await readPreview(response);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createTestCallback, createVerifier, type SendAttempt, sendCallback } from "../src/index.js";
+import { createTestCallback, createVerifier, deliverCallback, type SendAttempt, sendCallback } from "../src/index.js";
 
 const secret = "sk_send_test";
 const fast = { retryDelaysMs: [5, 10] };
@@ -254,5 +254,34 @@ describe("sendCallback", () => {
     const fetch = vi.fn();
     await expect(sendCallback(url, { data: 1, secret, fetch })).rejects.toThrow(message);
     expect(fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe("deliverCallback", () => {
+  it("sends the given bytes and headers unchanged on every attempt, with Beam's retries", async () => {
+    const { url, received } = await receiver([status(503), status(200, '{"received":true,"duplicate":true}')]);
+    // Not valid UTF-8 and not JSON: the bytes must still arrive exactly.
+    const body = new Uint8Array([0x7b, 0xff, 0x00, 0xc3, 0x28, 0x7d]);
+    const headers: Array<[string, string]> = [
+      ["X-Task-ID", "task-9"],
+      ["X-Task-Status", "COMPLETE"],
+      ["X-Custom", "kept"],
+    ];
+    const result = await deliverCallback(url, { headers, body, ...fast });
+    expect(result).toMatchObject({ ok: true, status: 200 });
+    expect(result.attempts.map((attempt) => attempt.status)).toEqual([503, 200]);
+    expect(result.attempts[1]?.body).toBe('{"received":true,"duplicate":true}');
+    expect(received).toHaveLength(2);
+    for (const request of received) {
+      expect(request.method).toBe("POST");
+      expect([...request.body]).toEqual([...body]);
+      expect(request.headers).toMatchObject({ "x-task-id": "task-9", "x-task-status": "COMPLETE", "x-custom": "kept" });
+    }
+  });
+
+  it("rejects a URL that is not http(s) before sending anything", async () => {
+    await expect(deliverCallback("ftp://example.com/", { headers: {}, body: "" })).rejects.toThrow(
+      /http:\/\/ or https/,
+    );
   });
 });
