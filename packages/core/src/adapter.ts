@@ -18,5 +18,5 @@ export {
 } from "./process.js";
 export { createRefusalLog, describeRefusal } from "./refusals.js";
 export { checkSecret } from "./secret-check.js";
-export { toPythonJson } from "./sign.js";
+export { toPythonJson } from "./python-json.js";
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "./verify.js";
