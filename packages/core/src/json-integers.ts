@@ -36,7 +36,7 @@ export function checkLargeIntegers(value: LargeIntegers | undefined): LargeInteg
 /**
  * `JSON.parse`, keeping every digit of integers beyond ±2^53 when asked. The default path is
  * `JSON.parse` alone. Otherwise `JSON.parse` still runs first, so invalid text fails with its
- * usual message and text without a 16-digit run (no unsafe integer can hide there) costs
+ * usual message, and text without a 16-digit integer (no unsafe one can hide there) costs
  * nothing more; only text with one is parsed a second time by the exact reader below.
  */
 export function parseJson(text: string, largeIntegers: LargeIntegers): unknown {
@@ -51,7 +51,9 @@ export function parseJson(text: string, largeIntegers: LargeIntegers): unknown {
   }
 }
 
-const sixteenDigits = /[0-9]{16}/;
+// A run of 16+ digits neither after a digit or "." nor before a digit, ".", "e" or "E": where an
+// unsafe integer literal can be (a float's fraction, like 0.14285714285714285, is not one).
+const sixteenDigits = /(?<![0-9.])[0-9]{16,}(?![0-9.eE])/;
 const numberToken = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 /** Beyond Python's own nesting limit (1,000) with room for the envelope; keeps recursion shallow. */
 const MAX_READ_DEPTH = 1100;
