@@ -9,11 +9,27 @@ import {
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type Diagnosis, keyFingerprint, type TaskCallback } from "@taskhook/core";
-import { beamSender, type CallbackResponse, createCallbackProcessor, isRetriedStatus } from "@taskhook/core/adapter";
+import {
+  beamSender,
+  type CallbackResponse,
+  createCallbackProcessor,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TOLERANCE_SECONDS,
+  isRetriedStatus,
+} from "@taskhook/core/adapter";
 import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
 import { createObserver, type Observer, observeHelp, observeOptions, tapRequest } from "./observe.js";
-import { exitCodes, exitCodesHelp, parse, parsePort, parseUrl, resolveSecret, UsageError } from "./options.js";
+import {
+  exitCodes,
+  exitCodesHelp,
+  parse,
+  parseCount,
+  parsePort,
+  parseUrl,
+  resolveSecret,
+  UsageError,
+} from "./options.js";
 
 const listenHelp = `Usage: taskhook listen [options]
 
@@ -34,6 +50,10 @@ Options:
                         {"ok":false,"code","message","diagnosis":[{"reason","message"}]}
   --forward-to URL    relay each verified callback to URL with the same bytes and headers,
                       and answer with that URL's status and body (502 when it is unreachable)
+  --max-body-bytes N  largest body accepted, in bytes (default: ${DEFAULT_MAX_BODY_BYTES},
+                      16 MiB, the most Beam sends)
+  --tolerance S       largest clock difference accepted, in seconds, past and future
+                      (default: ${DEFAULT_TOLERANCE_SECONDS})
 ${observeHelp}
   -h, --help          show this help
 
@@ -78,6 +98,8 @@ interface ListenSettings {
   json: boolean;
   /** `--record`, `--ui` and `--ui-port`, for {@link createObserver}. */
   observe: { record?: string | undefined; ui?: boolean | undefined; "ui-port"?: string | undefined };
+  maxBodyBytes: number;
+  toleranceSeconds: number;
 }
 
 export async function listenCommand(argv: string[]): Promise<number> {
@@ -122,6 +144,8 @@ function readSettings(argv: string[]): ListenSettings | undefined {
     json: { type: "boolean" },
     "forward-to": { type: "string" },
     ...observeOptions,
+    "max-body-bytes": { type: "string" },
+    tolerance: { type: "string" },
   });
   if (values.help) return undefined;
   const path = values.path ?? "/";
@@ -134,6 +158,8 @@ function readSettings(argv: string[]): ListenSettings | undefined {
     forwardTo: values["forward-to"] === undefined ? undefined : parseUrl(values["forward-to"], "--forward-to"),
     json: values.json === true,
     observe: { record: values.record, ui: values.ui, "ui-port": values["ui-port"] },
+    maxBodyBytes: parseCount(values["max-body-bytes"], "--max-body-bytes", DEFAULT_MAX_BODY_BYTES),
+    toleranceSeconds: parseCount(values.tolerance, "--tolerance", DEFAULT_TOLERANCE_SECONDS),
   };
 }
 
@@ -144,6 +170,8 @@ function createHandler(settings: ListenSettings, observer?: Observer) {
   const diagnoses = new AsyncLocalStorage<{ diagnosis?: Diagnosis }>();
   const processor = createCallbackProcessor({
     secret: settings.secret,
+    maxBodyBytes: settings.maxBodyBytes,
+    toleranceSeconds: settings.toleranceSeconds,
     onError: () => {},
     onRejected: (_error, info) => {
       const slot = diagnoses.getStore();

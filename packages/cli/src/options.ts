@@ -140,6 +140,13 @@ export function parsePort(text: string | undefined, fallback: number): number {
   return port;
 }
 
+/** A whole number >= 0 for `option` (a size in bytes, seconds), or `fallback` when not given. */
+export function parseCount(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,15}$/.test(text)) throw new UsageError(`${option} must be a whole number >= 0; got "${text}"`);
+  return Number(text);
+}
+
 /** The options `send` and `sign` share: what to sign, with which key, and `--json`. */
 export const callbackOptions = {
   secret: { type: "string" },

@@ -78,6 +78,37 @@ describe("taskhook send into taskhook listen --json", () => {
     expect(await listen.json(1)).toMatchObject({ ok: true, duplicate: true });
   });
 
+  it("takes --max-body-bytes and --tolerance, like the adapters' options", async () => {
+    const listen = await startListen(["--json", "--secret", secret, "--max-body-bytes", "2048", "--tolerance", "5"]);
+    const now = Math.floor(Date.now() / 1000);
+    const post = async (data: unknown, timestamp: number) => {
+      const { headers, body } = await createTestCallback({ data, secret, timestamp });
+      return (await fetch(listen.url, { method: "POST", headers, body })).status;
+    };
+    expect(await post("x".repeat(1000), now)).toBe(200);
+    expect(await post("x".repeat(3000), now)).toBe(413);
+    expect(await post(1, now - 60)).toBe(401);
+    expect(await listen.json(1)).toMatchObject({ ok: false, code: "BODY_TOO_LARGE" });
+    expect(await listen.json(2)).toMatchObject({ ok: false, code: "TIMESTAMP_EXPIRED" });
+    const bad = await run(["listen", "--secret", secret, "--max-body-bytes", "16MiB"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-body-bytes must be a whole number >= 0; got "16MiB"');
+  });
+
+  it("accepts a 12 MiB callback by default and names the redirect for a GET carrying Beam's headers", async () => {
+    const listen = await startListen(["--json", "--secret", secret]);
+    const big = await createTestCallback({ data: "x".repeat(12 * 1024 * 1024), secret });
+    expect((await fetch(listen.url, { method: "POST", headers: big.headers, body: big.body })).status).toBe(200);
+    const { headers } = await createTestCallback({ data: {}, secret });
+    const redirected = await fetch(listen.url, { method: "GET", headers });
+    expect(redirected.status).toBe(405);
+    expect(await listen.json(1)).toMatchObject({
+      ok: false,
+      code: "METHOD_NOT_ALLOWED",
+      message: expect.stringMatching(/redirect/),
+    });
+  });
+
   it("prints a readable line per callback without --json", async () => {
     const listen = await startListen(["--secret", secret]);
     await run(["send", listen.url, "--secret", secret, "--task-id", "task-2", "--data", '{"result": 10}']);

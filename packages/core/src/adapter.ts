@@ -16,7 +16,7 @@ export {
   type ProcessorOptions,
   type RunRoute,
 } from "./process.js";
+export { toPythonJson } from "./python-json.js";
 export { createRefusalLog, describeRefusal } from "./refusals.js";
 export { checkSecret } from "./secret-check.js";
-export { toPythonJson } from "./sign.js";
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "./verify.js";

@@ -51,6 +51,10 @@ export const beamSender = {
   retryWindowSeconds: 60,
   /** The longest body Beam signs and sends (its gRPC message cap). */
   maxBodyBytes: 16 * 1024 * 1024,
+  /** When signing fails, the runner still POSTs, with these two headers: it can never verify. */
+  unsigned: { signature: "", timestamp: "0" },
+  /** Redirects Beam follows by turning the POST into a GET without a body, `X-Task-*` headers kept. */
+  redirectsToGet: [301, 302, 303] as readonly number[],
 } as const;
 
 /**

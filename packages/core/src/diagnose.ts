@@ -11,7 +11,7 @@ import {
 } from "./encoding.js";
 import { isTaskCallbackError, type TaskCallbackErrorCode } from "./errors.js";
 import { readHeader } from "./headers.js";
-import { toPythonJson } from "./sign.js";
+import { toPythonJson } from "./python-json.js";
 import {
   type CallbackInput,
   createVerifier,

@@ -14,6 +14,7 @@ export {
   type TaskCallbackErrorCode,
 } from "./errors.js";
 export { type IdempotencyStore, type MemoryStoreOptions, memoryStore } from "./idempotency.js";
+export type { LargeIntegers } from "./json-integers.js";
 export type { RejectionInfo, RejectionListener } from "./refusals.js";
 export { keyFingerprint } from "./secret-check.js";
 export {

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { decodeUtf8 } from "./crypto/web.js";
 import { TaskCallbackError } from "./errors.js";
+import { type LargeIntegers, parseJson } from "./json-integers.js";
 
 const invalid = (message: string, cause?: unknown) =>
   new TaskCallbackError("INVALID_BODY", message, cause === undefined ? undefined : { cause });
@@ -16,10 +17,14 @@ export const MAX_DATA_DEPTH = 1000;
  * Extracts `data` from a verified body: a JSON object's `data` field or, for a body that is not
  * JSON and is sent as a form, its `data` field (JSON-decoded when it is JSON text).
  * `JSON.parse` keeps a `__proto__` key as an own, plain property, so payloads cannot reach any
- * prototype.
+ * prototype. `largeIntegers` says what integers beyond 2^53 become (see {@link parseJson}).
  */
-export function parseData(bytes: Uint8Array, contentType: string | undefined): unknown {
-  const data = extractData(bytes, contentType);
+export function parseData(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  largeIntegers: LargeIntegers = "number",
+): unknown {
+  const data = extractData(bytes, contentType, largeIntegers);
   // Each level takes an opening and a closing bracket, and no decoding makes text longer
   // than its bytes, so a shorter body cannot nest that deep and needs no walk.
   if (bytes.length > 2 * MAX_DATA_DEPTH && deeperThan(data, MAX_DATA_DEPTH)) {
@@ -28,7 +33,7 @@ export function parseData(bytes: Uint8Array, contentType: string | undefined): u
   return data;
 }
 
-function extractData(bytes: Uint8Array, contentType: string | undefined): unknown {
+function extractData(bytes: Uint8Array, contentType: string | undefined, largeIntegers: LargeIntegers): unknown {
   if (bytes.length === 0) throw invalid("The body is empty; Beam sends a JSON object with a `data` field.");
   let text: string;
   try {
@@ -42,7 +47,8 @@ function extractData(bytes: Uint8Array, contentType: string | undefined): unknow
   let payload: unknown;
   let jsonError: unknown;
   try {
-    payload = JSON.parse(text);
+    // The default stays a plain JSON.parse: the exact reader only runs when asked for.
+    payload = largeIntegers === "number" ? JSON.parse(text) : parseJson(text, largeIntegers);
   } catch (error) {
     jsonError = error;
   }
@@ -59,7 +65,7 @@ function extractData(bytes: Uint8Array, contentType: string | undefined): unknow
     }
     const value = values[0] as string;
     try {
-      return JSON.parse(value);
+      return parseJson(value, largeIntegers);
     } catch {
       return value;
     }

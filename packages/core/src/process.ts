@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { beamSender } from "./beam.js";
+import { beamSender, headerNames } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { seam } from "./crypto/web.js";
 import { isBinary } from "./encoding.js";
@@ -125,7 +125,9 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
     if (store === false) return {};
     try {
-      const key = await seam.sha256Hex(`${callback.taskId}:${callback.signature}`);
+      // The status is not signed: a task's TIMEOUT and another delivery of the same bytes in the
+      // same second share a signature, and are two callbacks.
+      const key = await seam.sha256Hex(`${callback.taskId}:${callback.status}:${callback.signature}`);
       const state = await store.begin(key, ttlMs);
       if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
       if (state === "in-flight") {
@@ -194,11 +196,26 @@ async function readRequest(
   timeoutMs: number,
 ): Promise<Uint8Array | ArrayBuffer | string> {
   if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
-    throw new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
+    throw methodNotAllowed(request.method.toUpperCase(), request.headers);
   }
   if (isRaw(request.body)) return request.body;
   const contentLength = readHeader(request.headers, "content-length");
   return readBody(request.body, { maxBodyBytes, contentLength, timeoutMs });
+}
+
+/**
+ * A GET or HEAD that carries Beam's signature is a callback a 301, 302 or 303 redirect turned
+ * into a bodyless GET: say so, since the sender's own URL is what needs fixing.
+ */
+function methodNotAllowed(method: string, headers: CallbackRequest["headers"]): TaskCallbackError {
+  if ((method === "GET" || method === "HEAD") && readHeader(headers, headerNames.signature) !== undefined) {
+    const codes = beamSender.redirectsToGet;
+    return new TaskCallbackError(
+      "METHOD_NOT_ALLOWED",
+      `A ${method} carrying ${headerNames.signature} is Beam's callback after a ${codes.slice(0, -1).join(", ")} or ${codes.at(-1)} redirect, which turns its POST into a GET without the body: this callback is lost. Set the callback_url to the final URL; the usual causes are http:// redirected to https:// and a trailing slash added or removed.`,
+    );
+  }
+  return new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
 }
 
 /**

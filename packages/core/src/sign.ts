@@ -1,6 +1,7 @@
 import { headerNames } from "./beam.js";
 import { seam } from "./crypto/web.js";
 import { toBytes, toHex } from "./encoding.js";
+import { toPythonJson } from "./python-json.js";
 import type { TaskStatus } from "./status.js";
 
 /** The two headers that carry a signature. */
@@ -47,17 +48,18 @@ export interface TestCallback {
   timestamp: number;
 }
 
-/**
- * Builds a signed callback byte-for-byte as Beam would send it for `data`, for your tests.
- *
- * @example
- * ```ts
- * const { headers, body } = await createTestCallback({ data: { result: 10 }, secret: "sk_test" });
- * const response = await fetch("http://127.0.0.1:3000/beam", { method: "POST", headers, body });
- * ```
- */
-export async function createTestCallback(options: {
-  data: unknown;
+/** What {@link createTestCallback} signs: the task's return value, or the exact body text. */
+export interface TestCallbackOptions {
+  /**
+   * The task's return value; the body is `{"data": ...}` as Python's `json.dumps` writes it
+   * (`undefined` as `null`, like a task that returned nothing).
+   */
+  data?: unknown;
+  /**
+   * Instead of `data`, the exact body text, for what a JavaScript value cannot say: a Python
+   * float such as `1.0`, or integer-like keys after others (`{"b": 1, "10": 2}`). Sent as is.
+   */
+  body?: string;
   secret: string;
   /** Defaults to `COMPLETE`. */
   status?: TaskStatus;
@@ -65,10 +67,33 @@ export async function createTestCallback(options: {
   taskId?: string;
   /** Unix seconds; defaults to now. */
   timestamp?: number;
-}): Promise<TestCallback> {
+}
+
+/**
+ * Builds a signed callback byte-for-byte as Beam would send it for `data` (`undefined` is
+ * written as `null`, as Beam writes a task that returned nothing), or for the exact `body`
+ * text, for your tests.
+ *
+ * @example
+ * ```ts
+ * const { headers, body } = await createTestCallback({ data: { result: 10 }, secret: "sk_test" });
+ * const response = await fetch("http://127.0.0.1:3000/beam", { method: "POST", headers, body });
+ * // What JavaScript cannot write, as Python wrote it:
+ * await createTestCallback({ body: '{"data": {"score": 1.0}}', secret: "sk_test" });
+ * ```
+ */
+export async function createTestCallback(options: TestCallbackOptions): Promise<TestCallback> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const taskId = options.taskId ?? globalThis.crypto.randomUUID();
-  const body = toPythonJson({ data: options.data });
+  let body: string;
+  if (typeof options.body === "string") {
+    if (options.data !== undefined) {
+      throw new TypeError("taskhook: pass either `data` or the exact `body` text to createTestCallback, not both.");
+    }
+    body = options.body;
+  } else {
+    body = toPythonJson({ data: options.data });
+  }
   const signature = await signCallback({ body, secret: options.secret, timestamp });
   return {
     headers: {
@@ -81,41 +106,4 @@ export async function createTestCallback(options: {
     taskId,
     timestamp,
   };
-}
-
-/**
- * Serializes like Python's `json.dumps` with default arguments: `", "` and `": "` separators
- * and every character outside printable ASCII as a lower-case `\uXXXX` escape (UTF-16 code
- * units, so astral characters become surrogate pairs). Values follow `JSON.stringify`.
- *
- * @example
- * ```ts
- * toPythonJson({ data: { caption: "café" } }); // '{"data": {"caption": "caf\\u00e9"}}'
- * ```
- */
-export function toPythonJson(value: unknown): string {
-  const compact = JSON.stringify(value);
-  if (compact === undefined) throw new TypeError("taskhook: the value cannot be serialized as JSON.");
-  let out = "";
-  let inString = false;
-  let runStart = 0;
-  for (let i = 0; i < compact.length; i++) {
-    const c = compact.charCodeAt(i);
-    if (inString) {
-      if (c === 92) {
-        i++;
-      } else if (c === 34) {
-        inString = false;
-      } else if (c > 126) {
-        out += `${compact.slice(runStart, i)}\\u${c.toString(16).padStart(4, "0")}`;
-        runStart = i + 1;
-      }
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 44 || c === 58) {
-      out += `${compact.slice(runStart, i + 1)} `;
-      runStart = i + 1;
-    }
-  }
-  return out + compact.slice(runStart);
 }

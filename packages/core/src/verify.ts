@@ -1,17 +1,18 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { beamFormats, headerNames } from "./beam.js";
+import { beamFormats, beamSender, headerNames } from "./beam.js";
 import { seam } from "./crypto/web.js";
 import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
 import { TaskCallbackError } from "./errors.js";
 import { type HeadersInput, readHeader } from "./headers.js";
+import { checkLargeIntegers, type LargeIntegers } from "./json-integers.js";
 import { parseData, validateData } from "./parse.js";
 import { warnAboutSecrets } from "./secret-check.js";
 import type { TaskStatus } from "./status.js";
 
 /** Default accepted clock difference, both ways: covers Beam's retries (~35 s) plus skew. */
 export const DEFAULT_TOLERANCE_SECONDS = 60;
-/** Default largest body accepted: 10 MiB. */
-export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Default largest body accepted: 16 MiB, the most Beam's sender sends. */
+export const DEFAULT_MAX_BODY_BYTES = beamSender.maxBodyBytes;
 
 /** How to verify callbacks. */
 export interface VerifierOptions<S extends StandardSchemaV1 | undefined = undefined> {
@@ -22,12 +23,18 @@ export interface VerifierOptions<S extends StandardSchemaV1 | undefined = undefi
   secret: string | readonly string[];
   /** Largest accepted clock difference in seconds, past and future. Default 60. */
   toleranceSeconds?: number;
-  /** Largest accepted body in bytes. Default 10 MiB. */
+  /** Largest accepted body in bytes. Default 16 MiB, the most Beam sends; a smaller limit refuses real callbacks for good. */
   maxBodyBytes?: number;
   /** Current time in milliseconds; for tests, or to re-verify a stored callback later. */
   now?: () => number;
   /** A Standard Schema (zod, valibot, arktype...) that `data` must match; types the result. */
   schema?: S;
+  /**
+   * What integers beyond ±2^53 in `data` become (Python writes `time.time_ns()` and int64 ids
+   * exactly): `"number"` (default) rounds them as `JSON.parse` does, `"bigint"` keeps them as
+   * `bigint`, `"string"` as their decimal text. Other numbers stay numbers.
+   */
+  largeIntegers?: LargeIntegers;
 }
 
 /** The data type a verifier yields: the schema's output, or `unknown` without a schema. */
@@ -69,7 +76,7 @@ export interface Verifier<T = unknown> {
 
 /**
  * Creates a verifier for Beam task callbacks. Checks run cheapest first: headers, body size,
- * timestamp window, signature (constant time, every configured key), then the body.
+ * an unsigned delivery, timestamp window, signature (constant time, every configured key), then the body.
  *
  * @example
  * ```ts
@@ -87,6 +94,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   const maxBodyBytes = checkNumber("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const now = options.now ?? Date.now;
   const schema = options.schema;
+  const largeIntegers = checkLargeIntegers(options.largeIntegers);
   let keys: Promise<unknown[]> | undefined;
 
   function importKeys(): Promise<unknown[]> {
@@ -97,15 +105,21 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     return keys;
   }
 
-  // Cheapest checks first: headers, body size, timestamp window, signature, then the body.
+  // Cheapest checks first: headers, body size, an unsigned delivery, timestamp window, signature, then the body.
   async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
     const { headers } = input;
     const { taskId, status, timestampText, signatureText } = readBeamHeaders(headers);
     const body = toBytes(input.body);
     if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    if (signatureText === beamSender.unsigned.signature && timestampText === beamSender.unsigned.timestamp) {
+      throw new TaskCallbackError(
+        "UNSIGNED_CALLBACK",
+        `Beam could not sign this callback (empty ${headerNames.signature} and ${headerNames.timestamp}: 0), so it can never verify. The signing failed inside Beam and nothing on this server fixes it; the task's logs in Beam say more.`,
+      );
+    }
     const timestamp = checkTimestamp(timestampText, Math.floor(now() / 1000), toleranceSeconds);
     const secretIndex = await matchSignature(await importKeys(), body, timestampText, signatureText);
-    let data = parseData(body, readHeader(headers, "content-type"));
+    let data = parseData(body, readHeader(headers, "content-type"), largeIntegers);
     if (schema !== undefined) data = await validateData(schema, data);
     return {
       taskId,

@@ -2,7 +2,6 @@ import type { IncomingMessage } from "node:http";
 import type { InferData, TaskCallback } from "@taskhook/core";
 import {
   createCallbackProcessor,
-  DEFAULT_MAX_BODY_BYTES,
   discardUnreadBody,
   type ProcessorOptions,
   type StandardSchemaV1,
@@ -40,9 +39,9 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
     // Answering 200 with nobody listening would lose every callback for good.
     throw new TypeError("@taskhook/fastify: pass `handler` (your route) or `onCallback`; neither was given.");
   }
-  // An explicit maxBodyBytes is this route's limit; without one, the app's bodyLimit caps the default.
-  const maxBodyBytes = rest.maxBodyBytes ?? Math.min(DEFAULT_MAX_BODY_BYTES, app.initialConfig.bodyLimit ?? Infinity);
-  const processor = createCallbackProcessor({ ...rest, maxBodyBytes });
+  // The plugin owns its route's body: core's default (all Beam sends, 16 MiB) or an explicit
+  // maxBodyBytes, whatever the app's bodyLimit (1 MiB by default), which would refuse real callbacks.
+  const processor = createCallbackProcessor(rest);
 
   // This scope only: the stream goes to core as it is, read within both limits and bodyTimeoutMs.
   app.removeAllContentTypeParsers();
@@ -74,8 +73,9 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
 /**
  * Fastify plugin that adds one route receiving Beam task callbacks: it verifies them (signature,
  * timestamp, body) and answers errors from core's table as `{"error": {"code", "message"}}`.
- * The route has its own body handling: the raw bytes are read within `maxBodyBytes` and
- * Fastify's `bodyLimit` (the smaller wins); the rest of the app parses bodies as before.
+ * The route has its own body handling: the raw bytes are read within `maxBodyBytes` (16 MiB,
+ * the most Beam sends, unless you set it), whatever Fastify's `bodyLimit`; the rest of the app
+ * parses bodies as before.
  *
  * Two ways to use it:
  * - With `onCallback`: it runs `onCallback` and answers by itself.

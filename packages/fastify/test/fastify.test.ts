@@ -66,18 +66,23 @@ describe("taskCallback", () => {
     await expect(Fastify().register(taskCallback, { path: "/beam", secret }).ready()).rejects.toThrow(/handler/);
   });
 
-  it("caps the default limit with Fastify's bodyLimit and enforces maxBodyBytes, in core's error shape", async () => {
+  it("takes 16 MiB by default whatever the app's bodyLimit: a 2 MiB callback under a 1 KiB bodyLimit -> 200", async () => {
+    const app = Fastify({ bodyLimit: 1024 });
+    await app.register(taskCallback, { path: "/beam", secret, onCallback: () => {} });
+    const url = `${await listen(app)}/beam`;
+    const request = await createTestCallback({ data: "x".repeat(2 * 1024 * 1024), secret });
+    for (const transfer of ["length", "chunked"] as const) {
+      expect((await post(url, { ...request, transfer })).status).toBe(200);
+    }
+  });
+
+  it("enforces an explicit maxBodyBytes below the app's bodyLimit, in core's error shape", async () => {
     for (const [bodyLimit, maxBodyBytes] of [
-      [1024, undefined],
       [1024 * 1024, 1024],
+      [512, 1024],
     ] as const) {
       const app = Fastify({ bodyLimit });
-      await app.register(taskCallback, {
-        path: "/beam",
-        secret,
-        onCallback: () => {},
-        ...(maxBodyBytes && { maxBodyBytes }),
-      });
+      await app.register(taskCallback, { path: "/beam", secret, onCallback: () => {}, maxBodyBytes });
       const url = `${await listen(app)}/beam`;
       expect((await post(url, await createTestCallback({ data: "x".repeat(900), secret }))).status).toBe(200);
       for (const transfer of ["length", "chunked"] as const) {

@@ -1,4 +1,5 @@
 import type { SuiteContext } from "../context.js";
+import { beamSenderCases } from "./beam-sender.js";
 import { bodyCases } from "./body.js";
 import { errorCases } from "./errors.js";
 import { headerCases } from "./headers.js";
@@ -14,6 +15,7 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   vectorCases,
   headerCases,
   bodyCases,
+  beamSenderCases,
   errorCases,
   idempotencyCases,
   routeCases,
