@@ -74,7 +74,7 @@ function extractData(bytes: Uint8Array, contentType: string | undefined, largeIn
 }
 
 /** Walks containers with an explicit stack, so hostile nesting cannot overflow the call stack. */
-function deeperThan(value: unknown, limit: number): boolean {
+export function deeperThan(value: unknown, limit: number): boolean {
   if (typeof value !== "object" || value === null) return false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
