@@ -1,0 +1,18 @@
+export {
+  BeamApiError,
+  type BeamApiErrorCode,
+  type BeamApiOptions,
+  type BeamTaskApi,
+  createBeamTaskApi,
+  DEFAULT_API_URL,
+  isBeamApiError,
+  type TaskListQuery,
+} from "./api.js";
+export { type Duration, parseDuration } from "./duration.js";
+export {
+  type BeamTask,
+  type BeamTaskOutput,
+  explainMissingCallback,
+  type FinalStatus,
+  finalStatuses,
+} from "./task.js";
