@@ -10,6 +10,16 @@ export {
 } from "./api.js";
 export { type Duration, parseDuration } from "./duration.js";
 export {
+  type AnyTaskCallback,
+  createReconciler,
+  type MissingTask,
+  type ReconciledCallback,
+  type ReconcileReport,
+  type Reconciler,
+  type ReconcilerOptions,
+  type TaskOutcome,
+} from "./reconciler.js";
+export {
   type BeamTask,
   type BeamTaskOutput,
   explainMissingCallback,
