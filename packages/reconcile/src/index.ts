@@ -8,6 +8,12 @@ export {
   isBeamApiError,
   type TaskListQuery,
 } from "./api.js";
+export {
+  CallbackNotConfirmedError,
+  type ConfirmationErrorCode,
+  confirmed,
+  createCallbackConfirmer,
+} from "./confirm.js";
 export { type Duration, parseDuration } from "./duration.js";
 export {
   type AnyTaskCallback,
