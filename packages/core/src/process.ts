@@ -8,7 +8,7 @@ import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
-import { claimTask, DEFAULT_TASK_RECORD_TTL_MS, settleTask } from "./task-record.js";
+import { beginWithTask, DEFAULT_TASK_RECORD_TTL_MS, settleWithTask } from "./task-record.js";
 import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
@@ -137,8 +137,8 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
       // The status is not signed: a task's TIMEOUT and another delivery of the same bytes in the
       // same second share a signature, and are two callbacks.
       const key = await seam.sha256Hex(`${callback.taskId}:${callback.status}:${callback.signature}`);
-      let state = await store.begin(key, ttlMs);
-      if (state === "new" && taskTtlMs > 0) state = await claimTask(store, key, callback.taskId, ttlMs);
+      const state =
+        taskTtlMs > 0 ? await beginWithTask(store, key, callback.taskId, ttlMs) : await store.begin(key, ttlMs);
       if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
       if (state === "in-flight") {
         const busy = new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly.");
@@ -176,9 +176,13 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   /** Marks the delivery (and its task) processed after success, or frees both for a retry. */
   async function settle(callback: TaskCallback<T>, key: string | undefined, handled: boolean) {
     if (key === undefined || store === false) return;
-    const reportError = (error: unknown) => report(error, callback);
-    await (handled ? store.complete(key, ttlMs) : store.release(key)).catch(reportError);
-    if (taskTtlMs > 0) await settleTask(store, callback.taskId, handled, taskTtlMs).catch(reportError);
+    const settled =
+      taskTtlMs > 0
+        ? settleWithTask(store, key, callback.taskId, handled, { ttlMs, recordTtlMs: taskTtlMs })
+        : handled
+          ? store.complete(key, ttlMs)
+          : store.release(key);
+    await settled.catch((error: unknown) => report(error, callback));
   }
 
   async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {

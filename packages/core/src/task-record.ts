@@ -1,4 +1,4 @@
-import type { IdempotencyStore } from "./idempotency.js";
+import type { BeginResult, IdempotencyStore } from "./idempotency.js";
 
 /**
  * How long the processor remembers that a task's callback was processed, by default: 24 h.
@@ -26,38 +26,58 @@ export function taskRecordKey(taskId: string, kind: TaskRecordKind): string {
 }
 
 /**
- * Claims the task for the delivery already claimed under `delivery`, so a callback and the
- * reconciler never run the handler for the same task at the same time, and a callback for a
- * task the reconciler delivered is a duplicate. The delivery's claim is settled to match.
+ * Claims a delivery and its task together (one round trip to the store, both in parallel),
+ * so a callback and the reconciler never run the handler for the same task at the same
+ * time, and a callback for a task the reconciler delivered is a duplicate. Whatever was
+ * claimed is let go again when the other answer says the handler must not run.
  */
-export async function claimTask(
+export async function beginWithTask(
   store: IdempotencyStore,
   delivery: string,
   taskId: string,
   ttlMs: number,
-): Promise<"new" | "in-flight" | "done"> {
-  let state: Awaited<ReturnType<IdempotencyStore["begin"]>>;
-  try {
-    state = await store.begin(taskRecordKey(taskId, "reconciled"), ttlMs);
-  } catch (error) {
-    await store.release(delivery).catch(() => {});
-    throw error;
+): Promise<BeginResult> {
+  const task = taskRecordKey(taskId, "reconciled");
+  const [own, held] = await Promise.allSettled([store.begin(delivery, ttlMs), store.begin(task, ttlMs)]);
+  const claimed = (result: PromiseSettledResult<BeginResult>) =>
+    result.status === "fulfilled" && result.value === "new";
+  if (own.status === "rejected" || held.status === "rejected") {
+    await Promise.all([
+      claimed(own) ? store.release(delivery) : undefined,
+      claimed(held) ? store.release(task) : undefined,
+    ]).catch(() => {});
+    throw own.status === "rejected" ? own.reason : (held as PromiseRejectedResult).reason;
   }
-  if (state === "done") await store.complete(delivery, ttlMs);
-  if (state === "in-flight") await store.release(delivery);
-  return state;
+  if (own.value !== "new") {
+    if (held.value === "new") await store.release(task);
+    return own.value;
+  }
+  // The reconciler delivered the task: this delivery is a duplicate from now on.
+  if (held.value === "done") await store.complete(delivery, ttlMs);
+  if (held.value === "in-flight") await store.release(delivery);
+  return held.value;
 }
 
 /**
- * Settles the task claim of {@link claimTask}: after a handled callback, records the task as
- * processed (for `recordTtlMs`) before letting go of the claim; after a failure, lets go only.
+ * Settles what {@link beginWithTask} claimed: after a handled callback, marks the delivery
+ * processed (for `ttlMs`) and records the task as handled (for `recordTtlMs`) before letting
+ * go of the task; after a failure, lets go of both so Beam's retry runs the handler again.
  */
-export async function settleTask(
+export async function settleWithTask(
   store: IdempotencyStore,
+  delivery: string,
   taskId: string,
   handled: boolean,
-  recordTtlMs: number,
+  ttls: { ttlMs: number; recordTtlMs: number },
 ): Promise<void> {
-  if (handled) await store.complete(taskRecordKey(taskId, "callback"), recordTtlMs);
-  await store.release(taskRecordKey(taskId, "reconciled"));
+  const task = taskRecordKey(taskId, "reconciled");
+  if (!handled) {
+    await Promise.all([store.release(delivery), store.release(task)]);
+    return;
+  }
+  await Promise.all([
+    store.complete(delivery, ttls.ttlMs),
+    store.complete(taskRecordKey(taskId, "callback"), ttls.recordTtlMs),
+  ]);
+  await store.release(task);
 }

@@ -80,6 +80,30 @@ describe("task records (what @taskhook/reconcile reads and writes)", () => {
     expect(() => createCallbackProcessor({ secret, taskRecordTtlMs: -1 })).toThrow(/taskRecordTtlMs/);
   });
 
+  it("lets go of the delivery when the task record cannot be claimed, so Beam's retry is not refused", async () => {
+    const store = memoryStore();
+    const begin = store.begin.bind(store);
+    let fail = true;
+    store.begin = (key, ttl) =>
+      fail && key.startsWith("task:") ? Promise.reject(new Error("ECONNRESET")) : begin(key, ttl);
+    const onCallback = vi.fn();
+    const processor = createCallbackProcessor({ secret, now, idempotency: store, onCallback, onError: () => {} });
+    const req = await request();
+    expect(bodyOf(await processor.process(req)).error.code).toBe("STORE_UNAVAILABLE");
+    fail = false;
+    expect((await processor.process(req)).status).toBe(200);
+    expect(onCallback).toHaveBeenCalledOnce();
+  });
+
+  it("runs the handler once for simultaneous copies of one delivery", async () => {
+    const onCallback = vi.fn(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    const processor = createCallbackProcessor({ secret, now, onCallback });
+    const req = await request();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => processor.process(req)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 503, 503, 503, 503]);
+    expect(onCallback).toHaveBeenCalledOnce();
+  });
+
   it("marks verified callbacks with source: callback", async () => {
     const onCallback = vi.fn();
     const processor = createCallbackProcessor({ secret, now, onCallback });
