@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
 import { createServer as createHttpServer } from "node:http";
-import { type AddressInfo, createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { createCallbackProcessor, createTestCallback } from "@taskhook/core";
 import { type FakeBeamApiServer, type FakeTask, startFakeBeamApi } from "@taskhook/reconcile/testing";
 import { redisStore } from "@taskhook/redis";
 import { Redis } from "ioredis";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { redisForTests, redisSuite } from "../../../test-support/redis.mjs";
 import { cleanup, run, startListen } from "./helpers.js";
 
 const workspaceId = "ws-cli";
@@ -13,6 +13,9 @@ const token = "tok_cli";
 const secret = "sk_cli_reconcile";
 const MIN = 60_000;
 let beam: FakeBeamApiServer;
+// $REDIS_URL, else a redis-server of our own; none skips the --redis test (CI=true fails instead).
+const redis = await redisForTests();
+afterAll(() => redis?.server?.stop());
 
 beforeEach(async () => {
   beam = await startFakeBeamApi({ workspaceId, token });
@@ -109,14 +112,15 @@ describe("taskhook reconcile", () => {
     expect(wrong.stderr).toMatch(/401: check the token/);
   });
 
-  describe.skipIf(!hasRedis())("with --redis, against a receiver sharing the store", () => {
+  describe("with --redis, against a receiver sharing the store", redisSuite(redis), () => {
     it("lists and delivers only what the receiver never handled, each once", async () => {
-      const redisServer = await startRedis();
-      const client = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+      const redisUrl = redis?.url as string;
+      const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      const prefix = `taskhook-cli-${process.pid}:`;
       const handled = new Map<string, number>();
       const processor = createCallbackProcessor({
         secret,
-        idempotency: redisStore({ client }),
+        idempotency: redisStore({ client, prefix }),
         onCallback: (cb) => void handled.set(cb.taskId, (handled.get(cb.taskId) ?? 0) + 1),
       });
       const receiver = createHttpServer((req, res) => {
@@ -130,7 +134,7 @@ describe("taskhook reconcile", () => {
         for (let n = 1; n <= 4; n++) beam.add(task(n, "COMPLETE", { result: { n } }));
         const first = await createTestCallback({ data: { n: 1 }, secret, taskId: uuid(1) });
         await fetch(receiverUrl, { method: "POST", headers: first.headers, body: first.body });
-        const redisArgs = ["--api-url", beam.url, ...api, "--redis", redisServer.url];
+        const redisArgs = ["--api-url", beam.url, ...api, "--redis", redisUrl, "--redis-prefix", prefix];
 
         const dry = await run(["reconcile", ...redisArgs, "--dry-run", "--json"]);
         const listed = dry.stdout
@@ -148,39 +152,7 @@ describe("taskhook reconcile", () => {
         receiver.closeAllConnections();
         await new Promise((resolve) => receiver.close(resolve));
         client.disconnect();
-        redisServer.stop();
       }
     });
   });
 });
-
-function hasRedis(): boolean {
-  const found = spawnSync("redis-server", ["--version"]).status === 0;
-  if (!found && process.env.CI === "true") throw new Error("redis-server is required in CI");
-  if (!found) console.warn("taskhook reconcile --redis tests skipped: redis-server is not installed");
-  return found;
-}
-
-async function startRedis() {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  const child = spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ]);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      if (chunk.includes("Ready to accept connections")) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
-}

@@ -1,22 +1,21 @@
 import { createCallbackProcessor, createTestCallback, type IdempotencyStore, taskRecordKey } from "@taskhook/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type RedisServer, startRedis } from "../scripts/redis-server.mjs";
+import { redisForTests, redisSuite } from "../../../test-support/redis.mjs";
 import { redisStore } from "../src/index.js";
 
 // The task-level records core's processor keeps for @taskhook/reconcile, on Redis: written by
 // one receiver instance, seen by another and by the reconciler's own store.
 const secret = "sk_task_records";
-let server: RedisServer;
+const redis = await redisForTests();
 let client: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+beforeAll(() => {
+  if (redis !== undefined) client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {
   await client?.quit();
-  await server?.stop();
+  await redis?.server?.stop();
 });
 
 let counter = 0;
@@ -34,7 +33,7 @@ function receiver(onCallback = vi.fn()) {
   };
 }
 
-describe("task records on Redis", () => {
+describe("task records on Redis", redisSuite(redis), () => {
   it("records a handled task for 24 h, visible to every instance, and lets go of the task claim", async () => {
     const taskId = freshTask();
     expect((await receiver().deliver(taskId)).status).toBe(200);
