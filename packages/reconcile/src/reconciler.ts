@@ -195,26 +195,33 @@ export function createReconciler<T = unknown>(options: ReconcilerOptions<T>): Re
       if (result.error !== undefined) throw result.error;
       return missing.map(toMissing);
     },
-    start(every, onReport) {
-      const intervalMs = parseDuration(every, "every");
-      let stopped = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let running: Promise<void> = Promise.resolve();
-      const tick = () => {
-        running = pass(false)
-          .then((result) => onReport?.(result), report)
-          .finally(() => {
-            if (!stopped) timer = setTimeout(tick, intervalMs);
-          });
-      };
-      tick();
-      return {
-        async stop() {
-          stopped = true;
-          clearTimeout(timer);
-          await running;
-        },
-      };
+    start: (every, onReport) => schedule(() => pass(false), parseDuration(every, "every"), onReport, report),
+  };
+}
+
+/** Runs `pass` now and `intervalMs` after each pass ends, until stopped (which awaits the pass running). */
+function schedule(
+  pass: () => Promise<ReconcileReport>,
+  intervalMs: number,
+  onReport: ((report: ReconcileReport) => void) | undefined,
+  report: (error: unknown) => void,
+) {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = pass()
+      .then((result) => onReport?.(result), report)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
     },
   };
 }
