@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createCallbackProcessor, createTestCallback } from "@taskhook/core";
+import { createTestCallback } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { type FakeBeamApiServer, type FakeTask, startFakeBeamApi } from "@taskhook/reconcile/testing";
 import { redisStore } from "@taskhook/redis";
 import { Redis } from "ioredis";

@@ -1,10 +1,5 @@
-import {
-  DEFAULT_TASK_RECORD_TTL_MS,
-  type IdempotencyStore,
-  type TaskCallback,
-  type TaskStatus,
-  taskRecordKey,
-} from "@taskhook/core";
+import type { IdempotencyStore, TaskCallback, TaskStatus } from "@taskhook/core";
+import { DEFAULT_TASK_RECORD_TTL_MS, taskRecordKey } from "@taskhook/core/adapter";
 import { type BeamApiOptions, createBeamTaskApi } from "./api.js";
 import { type Duration, parseDuration } from "./duration.js";
 import { type BeamTask, explainMissingCallback, type FinalStatus, finalStatuses, parseApiTime } from "./task.js";

@@ -1,4 +1,5 @@
-import { createCallbackProcessor, createTestCallback } from "@taskhook/core";
+import { createTestCallback } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { confirmed, createCallbackConfirmer } from "../src/index.js";
 import { type FakeBeamApiServer, startFakeBeamApi } from "../src/testing/index.js";

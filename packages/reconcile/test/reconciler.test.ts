@@ -1,10 +1,5 @@
-import {
-  createCallbackProcessor,
-  createTestCallback,
-  type IdempotencyStore,
-  memoryStore,
-  taskRecordKey,
-} from "@taskhook/core";
+import { createTestCallback, type IdempotencyStore, memoryStore } from "@taskhook/core";
+import { createCallbackProcessor, taskRecordKey } from "@taskhook/core/adapter";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AnyTaskCallback, createReconciler, type ReconcilerOptions } from "../src/index.js";
 import { type FakeBeamApiServer, type FakeTask, startFakeBeamApi } from "../src/testing/index.js";

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createCallbackProcessor, memoryStore, sendCallback, type TaskStatus } from "@taskhook/core";
+import { memoryStore, sendCallback, type TaskStatus } from "@taskhook/core";
+import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AnyTaskCallback, createReconciler } from "../src/index.js";
 import { type FakeTask, startFakeBeamApi } from "../src/testing/index.js";

@@ -1,4 +1,5 @@
-import { createCallbackProcessor, createTestCallback, type IdempotencyStore, taskRecordKey } from "@taskhook/core";
+import { createTestCallback, type IdempotencyStore } from "@taskhook/core";
+import { createCallbackProcessor, taskRecordKey } from "@taskhook/core/adapter";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { redisForTests, redisSuite } from "../../../test-support/redis.mjs";
