@@ -263,7 +263,7 @@ function readSettings<T>(options: ReconcilerOptions<T>) {
   }
   const lookbackMs = parseDuration(options.lookback, "lookback");
   const recordTtlMs = parseDuration(options.recordTtlMs ?? DEFAULT_TASK_RECORD_TTL_MS, "recordTtlMs");
-  if (lookbackMs > recordTtlMs) {
+  if (lookbackMs > recordTtlMs && options.idempotency !== false) {
     throw new TypeError(
       `taskhook: \`lookback\` (${lookbackMs} ms) is longer than the task records are kept (recordTtlMs, ${recordTtlMs} ms): older handled tasks would be delivered again. Raise taskRecordTtlMs on the receiver and recordTtlMs here, or look back less.`,
     );

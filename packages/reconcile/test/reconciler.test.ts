@@ -166,6 +166,7 @@ describe("createReconciler", () => {
   it("refuses settings that would deliver twice or cannot work, saying what to change", () => {
     const base = { workspaceId, token, lookback: "2h", deliver: () => {}, idempotency: memoryStore() };
     expect(() => createReconciler({ ...base, lookback: "2d" })).toThrow(/taskRecordTtlMs/);
+    expect(() => createReconciler({ ...base, lookback: "2d", idempotency: false })).not.toThrow();
     expect(() => createReconciler({ ...base, lookback: "soon" })).toThrow(/lookback/);
     const noStore = { ...base } as Partial<typeof base>;
     delete noStore.idempotency;
