@@ -65,7 +65,7 @@ const smoke = `
     if (response.status !== 200 || seen?.result !== 10) throw new Error("fetch: " + response.status);
     checked.push("@taskhook/fetch");
   }
-  for (const name of ["@taskhook/hono", "@taskhook/express", "@taskhook/fastify", "@taskhook/redis", "@taskhook/bullmq", "@taskhook/conformance"]) {
+  for (const name of ["@taskhook/hono", "@taskhook/express", "@taskhook/fastify", "@taskhook/redis", "@taskhook/bullmq", "@taskhook/reconcile", "@taskhook/conformance"]) {
     if (!has(name)) continue;
     const exported = Object.keys(load(name));
     if (exported.length === 0) throw new Error(name + ": no exports");

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import pc from "picocolors";
 import { listenCommand } from "./listen.js";
 import { exitCodes, exitCodesHelp, UsageError } from "./options.js";
+import { reconcileCommand } from "./reconcile.js";
 import { replayCommand } from "./replay.js";
 import { sendCommand } from "./send.js";
 import { signCommand } from "./sign.js";
@@ -13,6 +14,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   replay: replayCommand,
   sign: signCommand,
   verify: verifyCommand,
+  reconcile: reconcileCommand,
 };
 
 const help = `Usage: taskhook <command> [options]
@@ -25,6 +27,7 @@ Commands:
   sign      print a signed callback's headers, body and a curl command
   verify    verify a captured callback and say why it is refused
   replay    send recorded callbacks again, byte for byte or signed anew
+  reconcile find the finished Beam tasks whose callback never arrived, and deliver them
 
 Run taskhook <command> --help for its options. The signing key comes from --secret or
 the TASKHOOK_SECRET environment variable.
@@ -46,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined) {
     fail(
       "taskhook",
-      `unknown command "${name}"; the commands are listen, send, sign, verify and replay (see taskhook --help)`,
+      `unknown command "${name}"; the commands are listen, send, sign, verify, replay and reconcile (see taskhook --help)`,
     );
     return exitCodes.usage;
   }

@@ -19,4 +19,5 @@ export {
 export { toPythonJson } from "./python-json.js";
 export { createRefusalLog, describeRefusal } from "./refusals.js";
 export { checkSecret } from "./secret-check.js";
+export { DEFAULT_TASK_RECORD_TTL_MS, type TaskRecordKind, taskRecordKey } from "./task-record.js";
 export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from "./verify.js";

@@ -8,6 +8,7 @@ import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
+import { beginWithTask, DEFAULT_TASK_RECORD_TTL_MS, settleWithTask } from "./task-record.js";
 import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
@@ -38,6 +39,13 @@ export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undef
    * answered 408 `REQUEST_TIMEOUT` with `Connection: close`. Default 30 s; `0` turns it off.
    */
   bodyTimeoutMs?: number;
+  /**
+   * How long the store remembers each task whose callback was handled, so
+   * `@taskhook/reconcile` skips it, and holds the task while it is handled, so a callback for
+   * a task the reconciler already delivered is a duplicate. Keep it at least as long as the
+   * reconciler's lookback. Default 24 h; `0` turns task records off.
+   */
+  taskRecordTtlMs?: number;
 }
 
 /** One incoming request, in whatever shape the framework has it. */
@@ -112,6 +120,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   const ttlMs = (2 * verifier.toleranceSeconds + beamSender.retryWindowSeconds) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
+  const taskTtlMs = checkNumber("taskRecordTtlMs", options.taskRecordTtlMs, DEFAULT_TASK_RECORD_TTL_MS);
   const errorResponse = errorResponder<T>(report);
   const reportRefusal = createRefusalReporter({
     secret: options.secret,
@@ -128,7 +137,8 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
       // The status is not signed: a task's TIMEOUT and another delivery of the same bytes in the
       // same second share a signature, and are two callbacks.
       const key = await seam.sha256Hex(`${callback.taskId}:${callback.status}:${callback.signature}`);
-      const state = await store.begin(key, ttlMs);
+      const state =
+        taskTtlMs > 0 ? await beginWithTask(store, key, callback.taskId, ttlMs) : await store.begin(key, ttlMs);
       if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
       if (state === "in-flight") {
         const busy = new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly.");
@@ -150,7 +160,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     const { failure, routeStatus } = await runHandler(callback, route, options.onCallback);
     if (failure !== undefined) {
       report(failure.error, callback);
-      if (key !== undefined && store !== false) await store.release(key).catch((e: unknown) => report(e, callback));
+      await settle(callback, key, false);
       if (routeStatus !== undefined) return { ...reply(routeStatus, {}, callback, false), routeAnswered: true };
       // A handler that hands callbacks on (a queue) reports its store being down the way the
       // idempotency store does: 503 with Retry-After, so Beam retries.
@@ -159,9 +169,20 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
       const message = "The callback handler failed; the error is logged on the server.";
       return errorResponse(new TaskCallbackError("HANDLER_FAILED", message), callback);
     }
-    if (key !== undefined && store !== false)
-      await store.complete(key, ttlMs).catch((e: unknown) => report(e, callback));
+    await settle(callback, key, true);
     return { ...reply(routeStatus ?? 200, { received: true }, callback, true), routeAnswered: route !== undefined };
+  }
+
+  /** Marks the delivery (and its task) processed after success, or frees both for a retry. */
+  async function settle(callback: TaskCallback<T>, key: string | undefined, handled: boolean) {
+    if (key === undefined || store === false) return;
+    const settled =
+      taskTtlMs > 0
+        ? settleWithTask(store, key, callback.taskId, handled, { ttlMs, recordTtlMs: taskTtlMs })
+        : handled
+          ? store.complete(key, ttlMs)
+          : store.release(key);
+    await settled.catch((error: unknown) => report(error, callback));
   }
 
   async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {

@@ -63,6 +63,11 @@ export interface TaskCallback<T = unknown> {
   signature: string;
   /** Index in `secret` of the key that matched (0 for a single key). */
   secretIndex: number;
+  /**
+   * `"callback"`: Beam sent it and the signature matched. Results that `@taskhook/reconcile`
+   * recovers from Beam's API carry `"reconciled"` instead (and no signature fields).
+   */
+  source?: "callback";
 }
 
 /** A reusable verifier: keys are imported once. */
@@ -129,6 +134,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
       body,
       signature: signatureText.toLowerCase(),
       secretIndex,
+      source: "callback",
     };
   }
 
