@@ -208,6 +208,33 @@ export function sendRaw(
   });
 }
 
+/**
+ * Sends many requests fast: they are spread over `connections` keep-alive connections and
+ * pipelined, each connection's share written at once, the last one asking the server to
+ * close. Resolves to every answer's status, in the order the requests were given (0: none).
+ */
+export async function sendPipelined(
+  url: string,
+  requests: ReadonlyArray<{ headers: Record<string, string>; body?: Uint8Array | string }>,
+  connections = 4,
+): Promise<number[]> {
+  const shares = Array.from({ length: Math.min(connections, requests.length) }, (_, i) =>
+    requests.filter((_, index) => index % connections === i),
+  );
+  const statuses = await Promise.all(
+    shares.map(async (share) => {
+      const bytes = share.map(({ headers, body }, index) => {
+        const lines: Array<[string, string]> = Object.entries(headers);
+        if (index === share.length - 1) lines.push(["Connection", "close"]);
+        return rawRequest(url, { headers: lines, body: body ?? "" });
+      });
+      const { responses } = await sendRaw(url, Buffer.concat(bytes), { waitMs: 60_000 });
+      return responses.map((response) => response.status);
+    }),
+  );
+  return requests.map((_, index) => statuses[index % connections]?.[Math.floor(index / connections)] ?? 0);
+}
+
 /** Splits what a server wrote into responses (Content-Length, chunked, or up to the close). */
 function parseResponses(bytes: Buffer): SendResponse[] {
   const responses: SendResponse[] = [];

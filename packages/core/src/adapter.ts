@@ -7,7 +7,7 @@ export { type DiagnoseOptions, diagnoseRefusal, isDiagnosable, MAX_DIAGNOSIS_HMA
 export { discardUnreadBody, type NodeRequestLike } from "./drain.js";
 export type { ErrorBody } from "./errors.js";
 export { type HeadersInput, readHeader } from "./headers.js";
-export type { BeginResult } from "./idempotency.js";
+export { type BeginResult, DEFAULT_MEMORY_STORE_MAX_ENTRIES } from "./idempotency.js";
 export {
   type CallbackProcessor,
   type CallbackRequest,
