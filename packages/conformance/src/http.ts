@@ -145,6 +145,8 @@ export function rawRequest(url: string, request: RawRequest): Uint8Array {
 export interface RawOptions {
   /** Milliseconds between two parts; default 0. Writing stops once an answer starts. */
   gapMs?: number;
+  /** Every part after the first waits for this, e.g. until another request was answered. */
+  hold?: Promise<unknown>;
   /** Half-close the connection (FIN) after the last part; default false, it stays open. */
   end?: boolean;
   /** Stop waiting for the server to close after this many ms; default 5000. */
@@ -198,6 +200,7 @@ export function sendRaw(
       for (const part of list) {
         if (received.length > 0 || socket.destroyed) return;
         if (partsWritten > 0 && options.gapMs) await delay(options.gapMs);
+        if (partsWritten > 0) await options.hold;
         if (received.length > 0 || socket.destroyed) return;
         socket.write(typeof part === "string" ? utf8(part) : part);
         partsWritten++;
