@@ -56,7 +56,12 @@ function attack(port, started) {
     socket.once("connect", () => {
       socket.write(head(port));
       timer = setInterval(() => {
-        if (answer !== undefined || sent >= chunksPerBody) return setTimeout(finish, 1500);
+        if (answer !== undefined || sent >= chunksPerBody) {
+          clearInterval(timer);
+          // Wait for the answer (and its close) a while after the last chunk; a loaded server is slow.
+          setTimeout(finish, answer === undefined ? 15_000 : 500);
+          return;
+        }
         socket.write(chunk);
         sent++;
       }, gapMs);
