@@ -1,8 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { beamSender, headerNames } from "./beam.js";
-import { type BodySource, cancelBody, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
+import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { type BodyBudget, createBodyBudget, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 import { seam } from "./crypto/web.js";
+import { createEarlyRefusals } from "./early-refusal.js";
 import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
@@ -146,6 +147,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     onError: report,
   });
   const budget = createBodyBudget(checkBodyBudget(options.maxBodyBytesInFlight, verifier.maxBodyBytes));
+  const settleEarly = createEarlyRefusals(bodyTimeoutMs);
 
   /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
   async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
@@ -206,7 +208,9 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     let callback: TaskCallback<T>;
     let body: Uint8Array | ArrayBuffer | string | undefined;
     try {
-      body = await readRequest(request, verifier, budget, bodyTimeoutMs);
+      body = await readRequest(request, verifier, budget, bodyTimeoutMs, async (error, contentLength) => {
+        body = await settleEarly(error, request.body as BodySource, contentLength);
+      });
       callback = await verifier.verify({ headers: request.headers, body });
     } catch (error) {
       const response = errorResponse(error);
@@ -233,6 +237,7 @@ async function readRequest(
   verifier: Verifier<unknown>,
   budget: BodyBudget,
   timeoutMs: number,
+  refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
 ): Promise<Uint8Array | ArrayBuffer | string> {
   if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
     throw methodNotAllowed(request.method.toUpperCase(), request.headers);
@@ -246,7 +251,7 @@ async function readRequest(
     verifier.checkHeaders(request.headers);
     lease = budget.admit(contentLength, verifier.maxBodyBytes);
   } catch (error) {
-    await cancelBody(request.body);
+    await refusedEarly(error, contentLength);
     throw error;
   }
   try {

@@ -45,6 +45,29 @@ describe("checks before the body", () => {
     expect(state.read).toBe(false);
   });
 
+  it("a stale callback refused from its headers still gets its diagnosis when its body is small; a large one is not read", async () => {
+    const infos: Array<{ code: string; bodyBytes?: number; diagnosis?: Array<{ reason: string }> }> = [];
+    const processor = createCallbackProcessor({
+      secret,
+      onCallback: () => {},
+      onRejected: (_e, info) => infos.push(info),
+    });
+    const stale = await createTestCallback({ data: 1, secret, timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    const small = await processor.process({
+      headers: { ...stale.headers, "content-length": String(stale.body.length) },
+      body: new Response(stale.body).body,
+    });
+    expect(small.status).toBe(401);
+    expect(infos[0]).toMatchObject({ code: "TIMESTAMP_EXPIRED", bodyBytes: stale.body.length });
+    expect(infos[0]?.diagnosis?.map((entry) => entry.reason)).toEqual(["CLOCK_SKEW"]);
+    const { body, state } = silentBody();
+    const large = await processor.process({ headers: { ...stale.headers, "content-length": "10000000" }, body });
+    expect(large.status).toBe(401);
+    expect(state.read).toBe(false);
+    expect(infos[1]).toMatchObject({ code: "TIMESTAMP_EXPIRED" });
+    expect(infos[1]?.bodyBytes).toBeUndefined();
+  });
+
   it("maxBodyBytesInFlight below maxBodyBytes is refused at creation, with both numbers", () => {
     expect(() => createCallbackProcessor({ secret, maxBodyBytes: 1000, maxBodyBytesInFlight: 999 })).toThrow(
       /maxBodyBytesInFlight.*999.*1000/,

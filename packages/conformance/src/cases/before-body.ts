@@ -44,6 +44,9 @@ export function beforeBodyCases(ctx: SuiteContext): void {
           // A server that reads (or buffers) the body before looking at the headers lets the client send all of it.
           expect(result.bytesSentBeforeAnswer).toBeLessThan(totalBytes / 2);
           expect(server.received).toHaveLength(0);
+          // Reported like any refusal, with no body size: none was read.
+          expect(server.rejections).toEqual([expect.objectContaining({ code, status: result.status })]);
+          expect(server.rejections[0]?.bodyBytes).toBeUndefined();
           expectAccepted(await server.send(await ctx.callback({ still: "serving" })));
         });
       }
@@ -74,6 +77,7 @@ export function beforeBodyCases(ctx: SuiteContext): void {
       });
       await probing;
       expectError(busy as NonNullable<typeof busy>, "RECEIVER_BUSY");
+      expect(server.rejections.map((info) => info.code)).toContain("RECEIVER_BUSY");
       expect(busy?.headers["retry-after"]).toBe("1");
       const { responses } = await first;
       expectAccepted(responses[0] ?? { status: 0, headers: {}, text: "no answer", json: undefined });
