@@ -71,7 +71,8 @@ export function idempotencyCases(ctx: SuiteContext): void {
     });
 
     it("replays relabelled past a full store's cap -> 503 STORE_UNAVAILABLE with Retry-After, reported, handler not run; the original stays a duplicate", async () => {
-      const server = await ctx.start({ options: { idempotency: memoryStore({ maxEntries: 50 }) } });
+      // Task records (for @taskhook/reconcile) off, so each callback takes one record.
+      const server = await ctx.start({ options: { idempotency: memoryStore({ maxEntries: 50 }), taskRecordTtlMs: 0 } });
       const captured = await ctx.callback({ result: 10 });
       expectAccepted(await server.send(captured));
       const statuses = await sendPipelined(server.url, relabel(captured, 100));
