@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { escapeControls } from "./terminal.js";
 
 /** A status word coloured by what it means: green done, red failed, yellow ended early. */
 export function colorStatus(status: string): string {
@@ -16,12 +17,9 @@ export function colorHttp(status: number): string {
   return pc.yellow(text);
 }
 
-/** One line of at most `max` characters, control characters made visible. */
+/** One line of at most `max` characters, control and bidi characters escaped (`\uXXXX`). */
 export function preview(value: unknown, max = 80): string {
-  const text = (typeof value === "string" ? value : (JSON.stringify(value) ?? String(value))).replace(
-    /[\x00-\x1f\x7f]+/g,
-    " ",
-  );
+  const text = escapeControls(typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

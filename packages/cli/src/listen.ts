@@ -1,24 +1,16 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import { request as httpsRequest } from "node:https";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Diagnosis, keyFingerprint, type TaskCallback } from "@taskhook/core";
 import {
-  beamSender,
   type CallbackResponse,
   createCallbackProcessor,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TOLERANCE_SECONDS,
   isRetriedStatus,
 } from "@taskhook/core/adapter";
-import pc from "picocolors";
 import { age, clock, colorHttp, colorStatus, preview } from "./format.js";
+import { type Forwarded, forward, shownUrl } from "./forward.js";
 import { createObserver, type Observer, observeHelp, observeOptions, tapRequest } from "./observe.js";
 import {
   exitCodes,
@@ -30,6 +22,7 @@ import {
   resolveSecret,
   UsageError,
 } from "./options.js";
+import { escapeControls, pc, writeLine } from "./terminal.js";
 
 const listenHelp = `Usage: taskhook listen [options]
 
@@ -48,8 +41,9 @@ Options:
   --json              print one JSON object per request:
                         {"ok":true,"taskId","status","timestamp","data"} or
                         {"ok":false,"code","message","diagnosis":[{"reason","message"}]}
-  --forward-to URL    relay each verified callback to URL with the same bytes and headers,
-                      and answer with that URL's status and body (502 when it is unreachable)
+  --forward-to URL    relay each verified callback to URL with the same bytes, its X-Task-*
+                      and Content-Type headers (no others), and answer with that URL's status
+                      and body (502 when it is unreachable)
   --max-body-bytes N  largest body accepted, in bytes (default: ${DEFAULT_MAX_BODY_BYTES},
                       16 MiB, the most Beam sends)
   --tolerance S       largest clock difference accepted, in seconds, past and future
@@ -63,30 +57,6 @@ ${exitCodesHelp}
 
 Example:
   TASKHOOK_SECRET=sk_test taskhook listen --port 4000 --path /beam`;
-
-// Headers that describe one connection, not the message: never relayed.
-const hopByHop = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "host",
-  "content-length",
-  "expect",
-]);
-// Beam gives up on an answer after this; a relay answered later would be lost anyway.
-const forwardTimeoutMs = beamSender.readTimeoutMs;
-const forwardBodyLimit = 1024 * 1024;
-
-interface Forwarded {
-  status?: number;
-  contentType?: string;
-  body?: Buffer;
-  error?: string;
-}
 
 /** What `taskhook listen` was asked to do. */
 interface ListenSettings {
@@ -113,21 +83,21 @@ export async function listenCommand(argv: string[]): Promise<number> {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, {}, "");
-      process.stderr.write(`taskhook listen: ${(error as Error).message}\n`);
+      writeLine(process.stderr, `taskhook listen: ${(error as Error).message}`);
     });
   });
   const failure = await listen(server, settings.port, settings.host);
   if (failure !== undefined) {
-    process.stderr.write(`taskhook listen: ${failure}\n`);
+    writeLine(process.stderr, `taskhook listen: ${failure}`);
     await observer?.close();
     return exitCodes.failed;
   }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}${settings.path}`;
-  const relayNote = settings.forwardTo === undefined ? "" : `relaying to ${settings.forwardTo.href}; `;
+  const relayNote = settings.forwardTo === undefined ? "" : `relaying to ${shownUrl(settings.forwardTo)}; `;
   const key = `signing key ${await keyFingerprint(settings.secret)}`;
-  process.stderr.write(`taskhook listening on ${url} (${key}; ${relayNote}Ctrl-C to stop)\n`);
+  writeLine(process.stderr, `taskhook listening on ${url} (${key}; ${relayNote}Ctrl-C to stop)`);
   observer?.started(url);
   await closeOnSignal(server);
   await observer?.close();
@@ -178,7 +148,10 @@ function createHandler(settings: ListenSettings, observer?: Observer) {
       if (slot !== undefined && info.diagnosis !== undefined) slot.diagnosis = info.diagnosis;
     },
   });
-  const print = (line: string) => process.stdout.write(`${line}\n`);
+  // A refusal's diagnosis lines follow it: each line goes through the sanitiser on its own.
+  const print = (text: string) => {
+    for (const line of text.split("\n")) writeLine(process.stdout, line);
+  };
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -194,7 +167,7 @@ function createHandler(settings: ListenSettings, observer?: Observer) {
     const relay =
       forwardTo &&
       (async (callback: TaskCallback) => {
-        forwarded = await forward(forwardTo, req.rawHeaders, callback.body);
+        forwarded = await forward(forwardTo, req.headers, callback.body);
         // A failed relay must not be remembered as done, so Beam's retry is relayed again.
         if (forwarded.error !== undefined || isRetriedStatus(forwarded.status as number))
           throw new Error("relay failed");
@@ -211,7 +184,7 @@ function createHandler(settings: ListenSettings, observer?: Observer) {
       if (forwarded.contentType !== undefined) headers["content-type"] = forwarded.contentType;
       send(res, forwarded.status, headers, forwarded.body ?? "");
     } else if (forwarded?.error !== undefined) {
-      const message = `taskhook listen could not relay to ${forwardTo?.href}: ${forwarded.error}`;
+      const message = `taskhook listen could not relay to ${forwardTo && shownUrl(forwardTo)}: ${forwarded.error}`;
       send(res, 502, jsonHeaders, errorBody("FORWARD_FAILED", message));
     } else {
       send(res, response.status, response.headers, response.body);
@@ -234,9 +207,10 @@ function describeRequest(
     const { code, message } = "code" in response ? response : readError(response.body);
     if (settings.json) return JSON.stringify({ ok: false, code, message, ...(diagnosis && { diagnosis }) });
     const line = `${pc.dim(clock())}  ${pc.red("rejected")}  ${colorHttp(response.status)} ${pc.bold(code)}  ${pc.dim(message)}`;
-    return [line, ...(diagnosis ?? []).map((entry) => `          ${pc.yellow(entry.reason)}  ${entry.message}`)].join(
-      "\n",
-    );
+    return [
+      line,
+      ...(diagnosis ?? []).map((entry) => `          ${pc.yellow(entry.reason)}  ${escapeControls(entry.message)}`),
+    ].join("\n");
   }
   const duplicate = forwarded === undefined && !(response as CallbackResponse).handled;
   if (settings.json) {
@@ -256,7 +230,7 @@ function describeRequest(
   ];
   if (duplicate) parts.push(pc.yellow("(duplicate: acknowledged, not processed again)"));
   if (forwarded?.status !== undefined)
-    parts.push(`${pc.dim("->")} ${colorHttp(forwarded.status)} ${settings.forwardTo?.href}`);
+    parts.push(`${pc.dim("->")} ${colorHttp(forwarded.status)} ${settings.forwardTo && shownUrl(settings.forwardTo)}`);
   if (forwarded?.error !== undefined) parts.push(`${pc.dim("->")} ${pc.red(`relay failed: ${forwarded.error}`)}`);
   return parts.join("  ");
 }
@@ -312,42 +286,4 @@ function errorBody(code: string, message: string): string {
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) {
   res.writeHead(status, headers).end(body);
-}
-
-/** Relays the verified bytes with the sender's own headers, in their order and spelling. */
-function forward(target: URL, rawHeaders: string[], body: Uint8Array): Promise<Forwarded> {
-  const dropped = new Set(hopByHop);
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === "connection") {
-      for (const name of (rawHeaders[i + 1] ?? "").split(",")) dropped.add(name.trim().toLowerCase());
-    }
-  }
-  const headers: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (!dropped.has(name.toLowerCase())) headers.push(name, rawHeaders[i + 1] as string);
-  }
-  headers.push("Host", target.host, "Content-Length", String(body.byteLength));
-
-  const request = target.protocol === "https:" ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    const req = request(target, { method: "POST", headers, timeout: forwardTimeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= forwardBodyLimit) chunks.push(chunk);
-      });
-      res.on("end", () => {
-        const forwarded: Forwarded = { status: res.statusCode ?? 502, body: Buffer.concat(chunks) };
-        const contentType = res.headers["content-type"];
-        if (contentType !== undefined) forwarded.contentType = contentType;
-        resolve(forwarded);
-      });
-      res.on("error", (error) => resolve({ error: error.message }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`no response within ${forwardTimeoutMs / 1000} s`)));
-    req.on("error", (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
-    req.end(body);
-  });
 }

@@ -4,6 +4,7 @@ import type { CallbackResponse } from "@taskhook/core/adapter";
 import { type Capture, headerPairs, writeCapture } from "./capture.js";
 import { startInspector } from "./inspector/server.js";
 import { parsePort, UsageError } from "./options.js";
+import { writeLine } from "./terminal.js";
 
 /** Why a refused callback was refused, one reason per line (from core's diagnosis). */
 export interface DiagnosisItem {
@@ -159,10 +160,10 @@ export async function createObserver(
   let failed = false;
   return {
     started(listenUrl) {
-      if (dir !== undefined) process.stderr.write(`recording every request in ${dir}\n`);
+      if (dir !== undefined) writeLine(process.stderr, `recording every request in ${dir}`);
       if (inspector !== undefined) {
         inspector.setListenUrl(listenUrl);
-        process.stderr.write(`inspector on ${inspector.url} (open it in a browser)\n`);
+        writeLine(process.stderr, `inspector on ${inspector.url} (open it in a browser)`);
       }
     },
     observe(event) {
@@ -177,7 +178,7 @@ export async function createObserver(
           (error: unknown) => {
             if (failed) return;
             failed = true;
-            process.stderr.write(`taskhook listen: cannot record to ${dir}: ${(error as Error).message}\n`);
+            writeLine(process.stderr, `taskhook listen: cannot record to ${dir}: ${(error as Error).message}`);
           },
         );
     },

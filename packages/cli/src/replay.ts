@@ -4,6 +4,7 @@ import { type Capture, CaptureError, headerValue, readCapture, sendableHeaders }
 import { colorStatus } from "./format.js";
 import { exitCodes, exitCodesHelp, parse, parseUrl, resolveSecret, UsageError } from "./options.js";
 import { describeAttempt, outcomeLine } from "./send.js";
+import { writeLine } from "./terminal.js";
 
 export const replayHelp = `Usage: taskhook replay FILE... --to URL [options]
 
@@ -47,7 +48,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   for (const file of positionals) captures.push([file, await readReplayable(file)]);
 
   const json = values.json === true;
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const out = (line: string) => writeLine(process.stdout, line);
   let allDelivered = true;
   for (const [file, capture] of captures) {
     const request = await replayRequest(capture, secret);

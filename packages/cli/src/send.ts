@@ -12,6 +12,7 @@ import {
   readCallbackOptions,
   UsageError,
 } from "./options.js";
+import { writeLine } from "./terminal.js";
 
 const sendHelp = `Usage: taskhook send URL [options]
 
@@ -47,7 +48,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const taskId = given.taskId ?? randomUUID();
   const json = values.json === true;
 
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const out = (line: string) => writeLine(process.stdout, line);
   if (!json) out(`${pc.bold("POST")} ${url.href}  ${pc.dim("task")} ${taskId} ${colorStatus(status)}`);
   const result = await sendCallback(url, {
     data,

@@ -4,6 +4,7 @@ import pc from "picocolors";
 import { type Capture, CaptureError, parseCapture } from "./capture.js";
 import { colorHttp, colorStatus, preview } from "./format.js";
 import { exitCodes, exitCodesHelp, parse, resolveSecret, UsageError } from "./options.js";
+import { writeLine } from "./terminal.js";
 
 export const verifyHelp = `Usage: taskhook verify [FILE] [options]
 
@@ -71,9 +72,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     },
   );
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify(verdictJson(verdict))}\n`);
+    writeLine(process.stdout, JSON.stringify(verdictJson(verdict)));
   } else {
-    process.stdout.write(`${describe(verdict, await keyFingerprint(secret))}\n`);
+    for (const line of describe(verdict, await keyFingerprint(secret)).split("\n")) writeLine(process.stdout, line);
   }
   return verdict.ok ? exitCodes.ok : exitCodes.failed;
 }

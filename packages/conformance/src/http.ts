@@ -145,6 +145,8 @@ export function rawRequest(url: string, request: RawRequest): Uint8Array {
 export interface RawOptions {
   /** Milliseconds between two parts; default 0. Writing stops once an answer starts. */
   gapMs?: number;
+  /** Every part after the first waits for this, e.g. until another request was answered. */
+  hold?: Promise<unknown>;
   /** Half-close the connection (FIN) after the last part; default false, it stays open. */
   end?: boolean;
   /** Stop waiting for the server to close after this many ms; default 5000. */
@@ -198,6 +200,7 @@ export function sendRaw(
       for (const part of list) {
         if (received.length > 0 || socket.destroyed) return;
         if (partsWritten > 0 && options.gapMs) await delay(options.gapMs);
+        if (partsWritten > 0) await options.hold;
         if (received.length > 0 || socket.destroyed) return;
         socket.write(typeof part === "string" ? utf8(part) : part);
         partsWritten++;
@@ -206,6 +209,33 @@ export function sendRaw(
       if (options.readAfterWrite) socket.write("", () => setTimeout(() => socket.resume(), 100));
     });
   });
+}
+
+/**
+ * Sends many requests fast: they are spread over `connections` keep-alive connections and
+ * pipelined, each connection's share written at once, the last one asking the server to
+ * close. Resolves to every answer's status, in the order the requests were given (0: none).
+ */
+export async function sendPipelined(
+  url: string,
+  requests: ReadonlyArray<{ headers: Record<string, string>; body?: Uint8Array | string }>,
+  connections = 4,
+): Promise<number[]> {
+  const shares = Array.from({ length: Math.min(connections, requests.length) }, (_, i) =>
+    requests.filter((_, index) => index % connections === i),
+  );
+  const statuses = await Promise.all(
+    shares.map(async (share) => {
+      const bytes = share.map(({ headers, body }, index) => {
+        const lines: Array<[string, string]> = Object.entries(headers);
+        if (index === share.length - 1) lines.push(["Connection", "close"]);
+        return rawRequest(url, { headers: lines, body: body ?? "" });
+      });
+      const { responses } = await sendRaw(url, Buffer.concat(bytes), { waitMs: 60_000 });
+      return responses.map((response) => response.status);
+    }),
+  );
+  return requests.map((_, index) => statuses[index % connections]?.[Math.floor(index / connections)] ?? 0);
 }
 
 /** Splits what a server wrote into responses (Content-Length, chunked, or up to the close). */

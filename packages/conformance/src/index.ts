@@ -16,6 +16,7 @@ export {
   type SendRequest,
   type SendResponse,
   send,
+  sendPipelined,
   startHttpServer,
   type UploadResult,
   uploadUntilAnswered,

@@ -3,11 +3,12 @@
 export type { StandardSchemaV1 } from "@standard-schema/spec";
 export { beamFormats, beamSender, failureStatuses, headerNames, isRetriedStatus } from "./beam.js";
 export { type BodySource, DEFAULT_BODY_TIMEOUT_MS, type ReadBodyOptions, type RequestLike, readBody } from "./body.js";
+export { DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 export { type DiagnoseOptions, diagnoseRefusal, isDiagnosable, MAX_DIAGNOSIS_HMACS } from "./diagnose.js";
 export { discardUnreadBody, type NodeRequestLike } from "./drain.js";
 export type { ErrorBody } from "./errors.js";
 export { type HeadersInput, readHeader } from "./headers.js";
-export type { BeginResult } from "./idempotency.js";
+export { type BeginResult, DEFAULT_MEMORY_STORE_MAX_ENTRIES } from "./idempotency.js";
 export {
   type CallbackProcessor,
   type CallbackRequest,

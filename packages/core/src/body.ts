@@ -32,6 +32,11 @@ export interface ReadBodyOptions {
    * Default 30 s; `0` turns it off.
    */
   timeoutMs?: number | undefined;
+  /**
+   * Told the size of each chunk as it arrives, before it is kept; throwing stops the read with
+   * that error. The processor counts body bytes read at once across requests with it.
+   */
+  onChunk?: ((bytes: number) => void) | undefined;
 }
 
 /**
@@ -50,7 +55,7 @@ export async function readBody(source: BodySource | null | undefined, options: R
   const { maxBodyBytes } = options;
   const declared = options.contentLength == null ? Number.NaN : Number(options.contentLength);
   if (declared > maxBodyBytes) {
-    await cancel(source);
+    await cancelBody(source);
     throw bodyTooLarge(maxBodyBytes);
   }
   if (source == null) return new Uint8Array(0);
@@ -108,6 +113,7 @@ async function collect(pull: Pull, abandon: (expired: boolean) => unknown, optio
       const bytes = typeof value === "string" || isBinary(value) ? toBytes(value) : notBytes(value);
       total += bytes.length;
       if (total > options.maxBodyBytes) throw bodyTooLarge(options.maxBodyBytes);
+      options.onChunk?.(bytes.length);
       chunks.push(bytes);
     }
   } catch (error) {
@@ -171,8 +177,12 @@ function isWebStream(source: BodySource): source is ReadableStream<Uint8Array> {
   return typeof (source as ReadableStream).getReader === "function";
 }
 
-async function cancel(source: BodySource | null | undefined): Promise<void> {
-  if (source != null && isRequest(source)) return source.bodyUsed ? undefined : cancel(source.body);
+/**
+ * Lets go of a body that will not be read: a Web stream (or a `Request`'s) is cancelled; a
+ * Node stream is left to the adapter, which drains it within limits after answering.
+ */
+export async function cancelBody(source: BodySource | null | undefined): Promise<void> {
+  if (source != null && isRequest(source)) return source.bodyUsed ? undefined : cancelBody(source.body);
   if (source != null && isWebStream(source) && !source.locked) await source.cancel().catch(() => {});
 }
 

@@ -22,6 +22,7 @@ export const errorStatus = {
   INTERNAL_ERROR: 500,
   DUPLICATE_IN_FLIGHT: 503,
   STORE_UNAVAILABLE: 503,
+  RECEIVER_BUSY: 503,
 } as const satisfies Record<string, number>;
 
 /** A stable, documented reason a callback was refused. */

@@ -14,9 +14,21 @@ export interface IdempotencyStore {
   release(key: string): Promise<void>;
 }
 
+/**
+ * Default hard cap of {@link memoryStore}: 200,000 records, about 35 MB of heap when full
+ * (~175 bytes per record). With the default 180 s record lifetime that is over 1,000
+ * callbacks a second, sustained, on one instance.
+ */
+export const DEFAULT_MEMORY_STORE_MAX_ENTRIES = 200_000;
+
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
-  /** Most records kept; the oldest go first when full. Default 10,000. */
+  /**
+   * Hard cap on records kept (~175 bytes each). A record is never dropped before its TTL, so
+   * a replayed callback cannot be flushed out by a flood of others; once the cap is reached,
+   * new keys are refused (the processor answers 503 `STORE_UNAVAILABLE` with `Retry-After`
+   * and reports it) until records expire. Default {@link DEFAULT_MEMORY_STORE_MAX_ENTRIES}.
+   */
   maxEntries?: number;
   /** Current time in milliseconds, for tests. */
   now?: () => number;
@@ -30,40 +42,29 @@ interface Entry {
 /**
  * An in-process {@link IdempotencyStore}: bounded, expiring, O(1) per call. Right for a
  * single instance; several instances behind a load balancer need a shared store such as
- * `@taskhook/redis`. When full it forgets the oldest records first, so size it above the
- * number of callbacks you receive in twice the tolerance window.
+ * `@taskhook/redis`. It keeps every record for its whole TTL (dropping one early would let
+ * its callback run again) and fails closed when full: new keys are refused with an error, so
+ * the processor answers 503 and Beam retries, as when Redis is down.
  *
  * @example
  * ```ts
- * const handler = createCallbackHandler({ secret, idempotency: memoryStore({ maxEntries: 50_000 }), onCallback });
+ * const handler = createCallbackHandler({ secret, idempotency: memoryStore({ maxEntries: 500_000 }), onCallback });
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): IdempotencyStore {
-  const maxEntries = options.maxEntries ?? 10_000;
+  const maxEntries = options.maxEntries ?? DEFAULT_MEMORY_STORE_MAX_ENTRIES;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError(`taskhook: memoryStore maxEntries must be a positive integer; got ${String(maxEntries)}.`);
   }
   const now = options.now ?? Date.now;
-  // A Map iterates in insertion order; re-inserting on every write keeps the oldest first,
-  // so eviction and expiry sweeps only ever look at the head.
+  // A Map iterates in insertion order; re-inserting on every write keeps the oldest first.
   const entries = new Map<string, Entry>();
+  const sweeper = expirySweeper(entries, now);
 
   const put = (key: string, state: Entry["state"], ttlMs: number) => {
-    entries.delete(key);
+    sweeper.sweepHead();
+    if (!entries.delete(key) && entries.size >= maxEntries && !sweeper.sweepAll()) throw storeFull(maxEntries);
     entries.set(key, { state, expiresAt: now() + ttlMs });
-    sweep();
-  };
-  // Deleted keys leave holes at the head of the Map that iteration must step over, so expired
-  // records are swept at most once a second (or when full), not on every write.
-  let nextSweep = 0;
-  const sweep = () => {
-    const time = now();
-    if (entries.size <= maxEntries && time < nextSweep) return;
-    nextSweep = time + 1000;
-    for (const [key, entry] of entries) {
-      if (entries.size <= maxEntries && entry.expiresAt > time) break;
-      entries.delete(key);
-    }
   };
 
   return {
@@ -80,4 +81,41 @@ export function memoryStore(options: MemoryStoreOptions = {}): IdempotencyStore 
       entries.delete(key);
     },
   };
+}
+
+/**
+ * Drops expired records. Deleted keys leave holes at the head of the Map that iteration must
+ * step over, so the cheap sweep of the head (records written first, which expire first when
+ * TTLs are equal) runs at most once a second, and the full scan (records of a longer TTL
+ * can hold expired ones behind them) only when the store is full, also at most once a second.
+ */
+function expirySweeper(entries: Map<string, Entry>, now: () => number) {
+  let nextHead = 0;
+  let nextFull = 0;
+  return {
+    sweepHead() {
+      const time = now();
+      if (time < nextHead) return;
+      nextHead = time + 1000;
+      for (const [key, entry] of entries) {
+        if (entry.expiresAt > time) break;
+        entries.delete(key);
+      }
+    },
+    /** True when it freed room. */
+    sweepAll(): boolean {
+      const time = now();
+      if (time < nextFull) return false;
+      nextFull = time + 1000;
+      const size = entries.size;
+      for (const [key, entry] of entries) if (entry.expiresAt <= time) entries.delete(key);
+      return entries.size < size;
+    },
+  };
+}
+
+function storeFull(maxEntries: number): Error {
+  return new Error(
+    `taskhook: memoryStore is full (${maxEntries} records, none past its TTL), so new callbacks are answered 503 until records expire; raise maxEntries, or share a store such as @taskhook/redis across instances.`,
+  );
 }

@@ -1,7 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { beamSender, headerNames } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
+import { type BodyBudget, createBodyBudget, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 import { seam } from "./crypto/web.js";
+import { createEarlyRefusals } from "./early-refusal.js";
 import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
@@ -9,7 +11,14 @@ import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
 import { beginWithTask, DEFAULT_TASK_RECORD_TTL_MS, settleWithTask } from "./task-record.js";
-import { checkNumber, createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "./verify.js";
+import {
+  checkNumber,
+  createVerifier,
+  type InferData,
+  type TaskCallback,
+  type Verifier,
+  type VerifierOptions,
+} from "./verify.js";
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
 export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undefined> extends VerifierOptions<S> {
@@ -46,6 +55,14 @@ export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undef
    * reconciler's lookback. Default 24 h; `0` turns task records off.
    */
   taskRecordTtlMs?: number;
+  /**
+   * Most bytes of request bodies this processor reads at once, across requests: a body is
+   * counted at its `Content-Length` (or at what arrived, without one) until it is read. A
+   * request that would pass it is answered 503 `RECEIVER_BUSY` with `Retry-After`, which Beam
+   * retries, instead of taking more memory. Default 64 MiB, or `maxBodyBytes` when larger; it
+   * must be at least `maxBodyBytes`; `0` turns it off.
+   */
+  maxBodyBytesInFlight?: number;
 }
 
 /** One incoming request, in whatever shape the framework has it. */
@@ -129,6 +146,8 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     onRejected: options.onRejected,
     onError: report,
   });
+  const budget = createBodyBudget(checkBodyBudget(options.maxBodyBytesInFlight, verifier.maxBodyBytes));
+  const settleEarly = createEarlyRefusals(bodyTimeoutMs);
 
   /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
   async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
@@ -189,7 +208,9 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     let callback: TaskCallback<T>;
     let body: Uint8Array | ArrayBuffer | string | undefined;
     try {
-      body = await readRequest(request, verifier.maxBodyBytes, bodyTimeoutMs);
+      body = await readRequest(request, verifier, budget, bodyTimeoutMs, async (error, contentLength) => {
+        body = await settleEarly(error, request.body as BodySource, contentLength);
+      });
       callback = await verifier.verify({ headers: request.headers, body });
     } catch (error) {
       const response = errorResponse(error);
@@ -213,15 +234,47 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
 /** Method check and bounded body read: the raw body to verify. */
 async function readRequest(
   request: CallbackRequest,
-  maxBodyBytes: number,
+  verifier: Verifier<unknown>,
+  budget: BodyBudget,
   timeoutMs: number,
+  refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
 ): Promise<Uint8Array | ArrayBuffer | string> {
   if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
     throw methodNotAllowed(request.method.toUpperCase(), request.headers);
   }
   if (isRaw(request.body)) return request.body;
   const contentLength = readHeader(request.headers, "content-length");
-  return readBody(request.body, { maxBodyBytes, contentLength, timeoutMs });
+  // A request that cannot verify, or that the budget has no room for, is refused before a
+  // byte of its body is read (and the body let go), not after the whole upload.
+  let lease: ReturnType<BodyBudget["admit"]>;
+  try {
+    verifier.checkHeaders(request.headers);
+    lease = budget.admit(contentLength, verifier.maxBodyBytes);
+  } catch (error) {
+    await refusedEarly(error, contentLength);
+    throw error;
+  }
+  try {
+    return await readBody(request.body, {
+      maxBodyBytes: verifier.maxBodyBytes,
+      contentLength,
+      timeoutMs,
+      onChunk: lease.take,
+    });
+  } finally {
+    lease.release();
+  }
+}
+
+/** `maxBodyBytesInFlight`: default 64 MiB (or `maxBodyBytes`), never below `maxBodyBytes`. */
+function checkBodyBudget(value: number | undefined, maxBodyBytes: number): number {
+  const limit = checkNumber("maxBodyBytesInFlight", value, Math.max(DEFAULT_MAX_BODY_BYTES_IN_FLIGHT, maxBodyBytes));
+  if (limit !== 0 && limit < maxBodyBytes) {
+    throw new TypeError(
+      `taskhook: \`maxBodyBytesInFlight\` (${limit}) must be at least maxBodyBytes (${maxBodyBytes}), or 0 to turn it off; otherwise the largest callbacks could never be read.`,
+    );
+  }
+  return limit;
 }
 
 /**

@@ -74,14 +74,21 @@ export interface TaskCallback<T = unknown> {
 export interface Verifier<T = unknown> {
   /** Verifies and parses one callback; rejects with a {@link TaskCallbackError}. */
   verify(input: CallbackInput): Promise<TaskCallback<T>>;
+  /**
+   * The checks that need no body, which `verify` runs first too: `Content-Encoding`, the four
+   * `X-Task-*` headers' presence and format, the timestamp window and the signature's format.
+   * Throws the {@link TaskCallbackError} `verify` would; call it before reading a body, so a
+   * request that cannot verify is refused before a byte of it is read.
+   */
+  checkHeaders(headers: HeadersInput): void;
   /** The resolved options, so adapters can enforce the same body limit while reading. */
   readonly maxBodyBytes: number;
   readonly toleranceSeconds: number;
 }
 
 /**
- * Creates a verifier for Beam task callbacks. Checks run cheapest first: headers, body size,
- * an unsigned delivery, timestamp window, signature (constant time, every configured key), then the body.
+ * Creates a verifier for Beam task callbacks. Checks run cheapest first: headers, an unsigned
+ * delivery, timestamp window, body size, signature (constant time, every configured key), then the body.
  *
  * @example
  * ```ts
@@ -110,20 +117,26 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     return keys;
   }
 
-  // Cheapest checks first: headers, body size, an unsigned delivery, timestamp window, signature, then the body.
-  async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
-    const { headers } = input;
-    const { taskId, status, timestampText, signatureText } = readBeamHeaders(headers);
-    const body = toBytes(input.body);
-    if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-    if (signatureText === beamSender.unsigned.signature && timestampText === beamSender.unsigned.timestamp) {
+  /** Everything that needs no body: the headers, an unsigned delivery, the timestamp window, the signature's format. */
+  function checkHeaders(headers: HeadersInput) {
+    const beam = readBeamHeaders(headers);
+    if (beam.signatureText === beamSender.unsigned.signature && beam.timestampText === beamSender.unsigned.timestamp) {
       throw new TaskCallbackError(
         "UNSIGNED_CALLBACK",
         `Beam could not sign this callback (empty ${headerNames.signature} and ${headerNames.timestamp}: 0), so it can never verify. The signing failed inside Beam and nothing on this server fixes it; the task's logs in Beam say more.`,
       );
     }
-    const timestamp = checkTimestamp(timestampText, Math.floor(now() / 1000), toleranceSeconds);
-    const secretIndex = await matchSignature(await importKeys(), body, timestampText, signatureText);
+    const timestamp = checkTimestamp(beam.timestampText, Math.floor(now() / 1000), toleranceSeconds);
+    return { ...beam, timestamp, given: signatureBytes(beam.signatureText) };
+  }
+
+  // Cheapest checks first: headers, an unsigned delivery, timestamp window, body size, signature, then the body.
+  async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
+    const { headers } = input;
+    const { taskId, status, timestamp, timestampText, signatureText, given } = checkHeaders(headers);
+    const body = toBytes(input.body);
+    if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    const secretIndex = await matchSignature(await importKeys(), body, timestampText, given);
     let data = parseData(body, readHeader(headers, "content-type"), largeIntegers);
     if (schema !== undefined) data = await validateData(schema, data);
     return {
@@ -138,7 +151,7 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
     };
   }
 
-  return { verify, maxBodyBytes, toleranceSeconds };
+  return { verify, checkHeaders: (headers) => void checkHeaders(headers), maxBodyBytes, toleranceSeconds };
 }
 
 /** The encoding and the four `X-Task-*` headers, present and well-formed (the timestamp's format is checked later). */
@@ -193,12 +206,17 @@ function checkTimestamp(text: string, nowSeconds: number, toleranceSeconds: numb
   return timestamp;
 }
 
-/** Index of the key whose signature matches, compared in constant time against every key. */
-async function matchSignature(keys: unknown[], body: Uint8Array, timestamp: string, signatureText: string) {
+/** The signature's bytes; a signature of the wrong length or not hex can never match. */
+function signatureBytes(signatureText: string) {
   const given = parseSignatureHex(signatureText);
   if (given === undefined) {
     throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
   }
+  return given;
+}
+
+/** Index of the key whose signature matches, compared in constant time against every key. */
+async function matchSignature(keys: unknown[], body: Uint8Array, timestamp: string, given: Uint8Array) {
   for (let i = 0; i < keys.length; i++) {
     if (constantTimeEqual(await seam.signPayload(keys[i], body, timestamp), given)) return i;
   }

@@ -28,11 +28,38 @@ describe("memoryStore", () => {
     expect(await store.begin("k", 1000)).toBe("new");
   });
 
-  it("stays bounded, dropping the oldest record first", async () => {
-    const store = memoryStore({ maxEntries: 3 });
-    for (const key of ["a", "b", "c", "d"]) await store.complete(key, 60_000);
-    expect(await store.begin("b", 60_000)).toBe("done");
+  it("never drops a record before its ttl: when full, a new key is refused until one expires", async () => {
+    let time = 0;
+    const store = memoryStore({ maxEntries: 3, now: () => time });
+    for (const key of ["a", "b", "c"]) await store.complete(key, 60_000);
+    await expect(store.begin("d", 60_000)).rejects.toThrow(/memoryStore is full \(3 records.*raise maxEntries/);
+    await expect(store.complete("d", 60_000)).rejects.toThrow(/full/);
+    expect(await store.begin("a", 60_000)).toBe("done");
+    time = 60_000;
+    expect(await store.begin("d", 60_000)).toBe("new");
+    expect(await store.begin("e", 60_000)).toBe("new");
+  });
+
+  it("when full, known keys still answer and settle; a release makes room", async () => {
+    const store = memoryStore({ maxEntries: 2 });
     expect(await store.begin("a", 60_000)).toBe("new");
+    await store.complete("b", 60_000);
+    expect(await store.begin("a", 60_000)).toBe("in-flight");
+    await store.complete("a", 60_000);
+    expect(await store.begin("a", 60_000)).toBe("done");
+    await store.release("b");
+    expect(await store.begin("c", 60_000)).toBe("new");
+  });
+
+  it("finds expired records behind longer-lived ones when full", async () => {
+    let time = 0;
+    const store = memoryStore({ maxEntries: 3, now: () => time });
+    await store.complete("long", 86_400_000);
+    await store.complete("short-1", 1000);
+    await store.complete("short-2", 1000);
+    time = 1000;
+    expect(await store.begin("new-1", 1000)).toBe("new");
+    expect(await store.begin("long", 1000)).toBe("done");
   });
 
   it("rejects a nonsense size", () => {

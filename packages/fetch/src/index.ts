@@ -68,6 +68,7 @@ export async function verifyRequest<S extends StandardSchemaV1 | undefined = und
   options: VerifierOptions<S>,
 ): Promise<TaskCallback<InferData<S>>> {
   const verifier = createVerifier(options);
+  verifier.checkHeaders(request.headers); // refused before reading a body that cannot verify
   const body = await readBody(request, {
     maxBodyBytes: verifier.maxBodyBytes,
     contentLength: request.headers.get("content-length"),

@@ -44,9 +44,27 @@ describe("verifyRequest", () => {
     });
     expect(state.pulled).toBeLessThan(100_000 + 64 * 1024);
   });
+
+  it("refuses a request without Beam's headers before reading its body", async () => {
+    const { stream, state } = endlessBody();
+    const request = post({ headers: { "Content-Type": "application/json" }, body: stream });
+    await expect(verifyRequest(request, { secret })).rejects.toMatchObject({ code: "MISSING_HEADER" });
+    expect(state.pulled).toBeLessThanOrEqual(16 * 1024); // the stream's own first pull, at most
+  });
 });
 
 describe("createCallbackHandler", () => {
+  it("answers a stale request at once, without reading its endless body, and cancels it", async () => {
+    const handle = createCallbackHandler({ secret, onCallback: () => {} });
+    const { headers } = await createTestCallback({ data: 1, secret, timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    const { stream, state } = endlessBody();
+    const response = await handle(post({ headers, body: stream }));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { code: "TIMESTAMP_EXPIRED" } });
+    expect(state.pulled).toBeLessThanOrEqual(16 * 1024);
+    expect(state.cancelled).toBe(true);
+  });
+
   it("answers 413 to an endless body and stops reading it", async () => {
     const handle = createCallbackHandler({ secret, maxBodyBytes: 100_000, onCallback: () => {} });
     const { headers } = await createTestCallback({ data: 1, secret });

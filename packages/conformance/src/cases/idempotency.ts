@@ -1,6 +1,7 @@
-import type { IdempotencyStore } from "@taskhook/core";
+import { type IdempotencyStore, memoryStore } from "@taskhook/core";
 import { describe, expect, it, vi } from "vitest";
-import { expectAccepted, expectError, type SuiteContext } from "../context.js";
+import { expectAccepted, expectError, type SignedRequest, type SuiteContext } from "../context.js";
+import { sendPipelined } from "../http.js";
 
 /**
  * Beam resends the identical signed request after a 5xx or a connection error, and anyone who
@@ -68,5 +69,51 @@ export function idempotencyCases(ctx: SuiteContext): void {
       await deduped.send(await ctx.callback({ a: 2 }, { taskId: "6f1c1c3e-0000-4000-8000-000000000002" }));
       expect(deduped.received).toHaveLength(2);
     });
+
+    it("replays relabelled past a full store's cap -> 503 STORE_UNAVAILABLE with Retry-After, reported, handler not run; the original stays a duplicate", async () => {
+      // Task records (for @taskhook/reconcile) off, so each callback takes one record.
+      const server = await ctx.start({ options: { idempotency: memoryStore({ maxEntries: 50 }), taskRecordTtlMs: 0 } });
+      const captured = await ctx.callback({ result: 10 });
+      expectAccepted(await server.send(captured));
+      const statuses = await sendPipelined(server.url, relabel(captured, 100));
+      const count = (status: number) => statuses.filter((s) => s === status).length;
+      expect({ accepted: count(200), refused: count(503) }).toEqual({ accepted: 49, refused: 51 });
+      const refused = await server.send(relabel(captured, 1)[0] as SignedRequest);
+      expectError(refused, "STORE_UNAVAILABLE");
+      expect(refused.headers["retry-after"]).toBe("1");
+      expect(String(server.errors.at(-1))).toMatch(/memoryStore is full/);
+      expect(server.received).toHaveLength(50);
+      expect((await server.send(captured)).json).toMatchObject({ duplicate: true });
+      expect(server.received).toHaveLength(50);
+    });
+
+    // The store is core's, the same for every adapter: the full-size scenario (10,000 handler
+    // runs, a few seconds) runs for the first suite of each test file only.
+    scaleSuite ??= ctx.target.name;
+    it.runIf(scaleSuite === ctx.target.name)(
+      "one captured callback replayed 10,000 times under new X-Task-IDs, then as it was -> duplicate (default store; first suite per test file)",
+      { timeout: 60_000 },
+      async () => {
+        const server = await ctx.start();
+        const captured = await ctx.callback({ result: 10 });
+        expectAccepted(await server.send(captured));
+        const statuses = await sendPipelined(server.url, relabel(captured, 10_000), 8);
+        expect(statuses.filter((status) => status !== 200)).toEqual([]);
+        const again = await server.send(captured);
+        expectAccepted(again);
+        expect(again.json).toMatchObject({ duplicate: true });
+        expect(server.received).toHaveLength(10_001);
+      },
+    );
   });
+}
+
+let scaleSuite: string | undefined;
+
+/** `count` copies of a signed request, each under a new `X-Task-ID` (Beam does not sign it). */
+function relabel(request: SignedRequest, count: number) {
+  return Array.from({ length: count }, () => ({
+    headers: { ...request.headers, "X-Task-ID": globalThis.crypto.randomUUID() },
+    body: request.body,
+  }));
 }

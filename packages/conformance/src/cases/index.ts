@@ -1,5 +1,6 @@
 import type { SuiteContext } from "../context.js";
 import { beamSenderCases } from "./beam-sender.js";
+import { beforeBodyCases } from "./before-body.js";
 import { bodyCases } from "./body.js";
 import { errorCases } from "./errors.js";
 import { headerCases } from "./headers.js";
@@ -16,6 +17,7 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   headerCases,
   bodyCases,
   beamSenderCases,
+  beforeBodyCases,
   errorCases,
   idempotencyCases,
   routeCases,
