@@ -1,7 +1,7 @@
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createTestCallback } from "@taskhook/core";
-import { createCallbackProcessor } from "@taskhook/core/adapter";
+import { createCallbackProcessor, DEFAULT_TASK_RECORD_TTL_MS } from "@taskhook/core/adapter";
 import { type FakeBeamApiServer, type FakeTask, startFakeBeamApi } from "@taskhook/reconcile/testing";
 import { redisStore } from "@taskhook/redis";
 import { Redis } from "ioredis";
@@ -121,6 +121,7 @@ describe("taskhook reconcile", () => {
       const handled = new Map<string, number>();
       const processor = createCallbackProcessor({
         secret,
+        taskRecordTtlMs: DEFAULT_TASK_RECORD_TTL_MS,
         idempotency: redisStore({ client, prefix }),
         onCallback: (cb) => void handled.set(cb.taskId, (handled.get(cb.taskId) ?? 0) + 1),
       });

@@ -10,7 +10,7 @@ import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
-import { beginWithTask, DEFAULT_TASK_RECORD_TTL_MS, settleWithTask } from "./task-record.js";
+import { beginWithTask, settleWithTask } from "./task-record.js";
 import {
   checkNumber,
   createVerifier,
@@ -52,7 +52,9 @@ export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undef
    * How long the store remembers each task whose callback was handled, so
    * `@taskhook/reconcile` skips it, and holds the task while it is handled, so a callback for
    * a task the reconciler already delivered is a duplicate. Keep it at least as long as the
-   * reconciler's lookback. Default 24 h; `0` turns task records off.
+   * reconciler's lookback. Off (`0`) by default: a receiver that does not reconcile would only
+   * fill its store with records nothing reads. With `@taskhook/reconcile`, set it to
+   * `DEFAULT_TASK_RECORD_TTL_MS` (24 h) on a store the reconciler shares.
    */
   taskRecordTtlMs?: number;
   /**
@@ -137,7 +139,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   const ttlMs = (2 * verifier.toleranceSeconds + beamSender.retryWindowSeconds) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
-  const taskTtlMs = checkNumber("taskRecordTtlMs", options.taskRecordTtlMs, DEFAULT_TASK_RECORD_TTL_MS);
+  const taskTtlMs = checkNumber("taskRecordTtlMs", options.taskRecordTtlMs, 0);
   const errorResponse = errorResponder<T>(report);
   const reportRefusal = createRefusalReporter({
     secret: options.secret,

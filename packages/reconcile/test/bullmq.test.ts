@@ -1,6 +1,6 @@
 import { type CallbackJobData, createCallbackHandoff, createCallbackWorker } from "@taskhook/bullmq";
 import { createTestCallback, createVerifier, type TaskCallback } from "@taskhook/core";
-import { createCallbackProcessor } from "@taskhook/core/adapter";
+import { createCallbackProcessor, DEFAULT_TASK_RECORD_TTL_MS } from "@taskhook/core/adapter";
 import { redisStore } from "@taskhook/redis";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -53,7 +53,12 @@ describe("reconciling into the BullMQ handoff", redisSuite(redis), () => {
     // The receiver keeps a duplicate store (so task records exist) and hands callbacks to the queue.
     const store = redisStore({ client, prefix: `${name}:` });
     const handoff = createCallbackHandoff({ queue });
-    const receiver = createCallbackProcessor({ secret, idempotency: store, onCallback: handoff });
+    const receiver = createCallbackProcessor({
+      secret,
+      taskRecordTtlMs: DEFAULT_TASK_RECORD_TTL_MS,
+      idempotency: store,
+      onCallback: handoff,
+    });
     const first = await createTestCallback({ data: { n: 0 }, secret, taskId: ids[0] as string });
     expect((await receiver.process({ method: "POST", headers: first.headers, body: first.body })).status).toBe(200);
 

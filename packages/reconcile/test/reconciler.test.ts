@@ -1,5 +1,5 @@
 import { createTestCallback, type IdempotencyStore, memoryStore } from "@taskhook/core";
-import { createCallbackProcessor, taskRecordKey } from "@taskhook/core/adapter";
+import { createCallbackProcessor, DEFAULT_TASK_RECORD_TTL_MS, taskRecordKey } from "@taskhook/core/adapter";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AnyTaskCallback, createReconciler, type ReconcilerOptions } from "../src/index.js";
 import { type FakeBeamApiServer, type FakeTask, startFakeBeamApi } from "../src/testing/index.js";
@@ -28,7 +28,13 @@ function setup(extra: Partial<ReconcilerOptions> = {}) {
   const store = memoryStore({ now: () => NOW });
   const seen: AnyTaskCallback[] = [];
   const handle = vi.fn((callback: AnyTaskCallback) => void seen.push(callback));
-  const processor = createCallbackProcessor({ secret, idempotency: store, onCallback: handle, now: () => NOW });
+  const processor = createCallbackProcessor({
+    secret,
+    taskRecordTtlMs: DEFAULT_TASK_RECORD_TTL_MS,
+    idempotency: store,
+    onCallback: handle,
+    now: () => NOW,
+  });
   const reconciler = createReconciler({
     workspaceId,
     token,

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { memoryStore, sendCallback, type TaskStatus } from "@taskhook/core";
-import { createCallbackProcessor } from "@taskhook/core/adapter";
+import { createCallbackProcessor, DEFAULT_TASK_RECORD_TTL_MS } from "@taskhook/core/adapter";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AnyTaskCallback, createReconciler } from "../src/index.js";
 import { type FakeTask, startFakeBeamApi } from "../src/testing/index.js";
@@ -47,7 +47,12 @@ function plan(): Array<FakeTask & { fate: Fate }> {
 }
 
 async function startReceiver(handle: (callback: AnyTaskCallback) => unknown, store: ReturnType<typeof memoryStore>) {
-  const processor = createCallbackProcessor({ secret, idempotency: store, onCallback: handle });
+  const processor = createCallbackProcessor({
+    secret,
+    taskRecordTtlMs: DEFAULT_TASK_RECORD_TTL_MS,
+    idempotency: store,
+    onCallback: handle,
+  });
   const server = createServer((req, res) => {
     processor.process({ method: req.method, headers: req.headers, body: req }).then((answer) => {
       res.writeHead(answer.status, answer.headers).end(answer.body);

@@ -1,5 +1,5 @@
 import { createTestCallback, type IdempotencyStore } from "@taskhook/core";
-import { createCallbackProcessor, taskRecordKey } from "@taskhook/core/adapter";
+import { createCallbackProcessor, DEFAULT_TASK_RECORD_TTL_MS, taskRecordKey } from "@taskhook/core/adapter";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { redisForTests, redisSuite } from "../../../test-support/redis.mjs";
@@ -23,7 +23,12 @@ let counter = 0;
 const freshTask = () => `task-${process.pid}-${++counter}`;
 
 function receiver(onCallback = vi.fn()) {
-  const processor = createCallbackProcessor({ secret, idempotency: redisStore({ client }), onCallback });
+  const processor = createCallbackProcessor({
+    secret,
+    taskRecordTtlMs: DEFAULT_TASK_RECORD_TTL_MS,
+    idempotency: redisStore({ client }),
+    onCallback,
+  });
   return {
     onCallback,
     async deliver(taskId: string) {
