@@ -66,6 +66,42 @@ describe.each([
     expect(elapsed).toBeLessThan(1000);
   });
 
+  it("runs a handler passed to taskCallback; one that returns without answering gets 200 received", async () => {
+    const seen: unknown[] = [];
+    const app = express().post(
+      "/beam",
+      taskCallback({ secret }, async (req) => {
+        seen.push(req.taskCallback.data);
+      }),
+    );
+    const request = await createTestCallback({ data: { result: 10 }, secret });
+    expect(await post(await serve(app), request)).toEqual({ status: 200, body: { received: true } });
+    expect(seen).toEqual([{ result: 10 }]);
+  });
+
+  it("answers a handler that rejects 500 HANDLER_FAILED JSON, even with an app error handler", async () => {
+    const errors: unknown[] = [];
+    let appHandlerRan = false;
+    const app = express()
+      .post(
+        "/beam",
+        taskCallback({ secret, onError: (error) => errors.push(error) }, async () => {
+          throw new Error("database down");
+        }),
+      )
+      .use(((_error, _req, res, _next) => {
+        appHandlerRan = true;
+        res.status(500).send("<html>stack</html>");
+      }) satisfies ErrorRequestHandler);
+    const { status, body } = await post(await serve(app));
+    expect({ status, code: body.error?.code }).toEqual({ status: 500, code: "HANDLER_FAILED" });
+    expect(JSON.stringify(body)).not.toContain("database down");
+    expect({ appHandlerRan, errors: errors.map(String) }).toEqual({
+      appHandlerRan: false,
+      errors: ["Error: database down"],
+    });
+  });
+
   it("treats an error passed to next() as a failure: Express answers 500, the retry runs the route", async () => {
     let calls = 0;
     const errors: unknown[] = [];

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from "node:http";
-import type { InferData, TaskCallback } from "@taskhook/core";
+import type { InferCallback, SchemaOption, TaskCallback } from "@taskhook/core";
 import {
   createCallbackProcessor,
   discardUnreadBody,
   type ProcessorOptions,
-  type StandardSchemaV1,
 } from "@taskhook/core/adapter";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
@@ -17,8 +16,7 @@ declare module "fastify" {
 }
 
 /** Options for {@link taskCallback}: core's processor options, the route's path and handler. */
-export interface TaskCallbackPluginOptions<S extends StandardSchemaV1 | undefined = undefined>
-  extends ProcessorOptions<S> {
+export interface TaskCallbackPluginOptions<S extends SchemaOption | undefined = undefined> extends ProcessorOptions<S> {
   /** Where the callback route listens, e.g. `"/beam"` (under the register `prefix`, if any). */
   path: string;
   /**
@@ -28,12 +26,12 @@ export interface TaskCallbackPluginOptions<S extends StandardSchemaV1 | undefine
    */
   handler?: (
     this: FastifyInstance,
-    request: FastifyRequest & { taskCallback: TaskCallback<InferData<S>> },
+    request: FastifyRequest & { taskCallback: InferCallback<S> },
     reply: FastifyReply,
   ) => unknown;
 }
 
-async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<StandardSchemaV1 | undefined>) {
+async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<SchemaOption | undefined>) {
   const { path, handler, ...rest } = options;
   if (handler === undefined && rest.onCallback === undefined) {
     // Answering 200 with nobody listening would lose every callback for good.
@@ -99,7 +97,7 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
  * });
  * ```
  */
-export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<StandardSchemaV1 | undefined>> = fp(plugin, {
+export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<SchemaOption | undefined>> = fp(plugin, {
   name: "@taskhook/fastify",
   fastify: "5.x",
   encapsulate: true,

@@ -8,6 +8,7 @@ import { idempotencyCases } from "./idempotency.js";
 import { methodCases } from "./methods.js";
 import { refusalCases } from "./refusals.js";
 import { routeCases } from "./route.js";
+import { statusCases } from "./statuses.js";
 import { vectorCases } from "./vectors.js";
 
 /** Every group of cases, in the order they run. A new case file adds one line here. */
@@ -16,6 +17,7 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   headerCases,
   bodyCases,
   beamSenderCases,
+  statusCases,
   errorCases,
   idempotencyCases,
   routeCases,
