@@ -28,7 +28,10 @@ export type TaskCallbackMiddleware = (
  * Your route, run by {@link taskCallback} with the typed `req.taskCallback`. Answer with `res`
  * before it returns, or not at all: taskhook then answers `200 {"received": true}`.
  */
-export type TaskCallbackHandler<C = TaskCallback> = (req: Request & { taskCallback: C }, res: Response) => unknown;
+export type TaskCallbackHandler<C = TaskCallback> = (req: TaskCallbackRequest<C>, res: Response) => unknown;
+
+/** Express's `Request`, with the verified callback typed by your `schema`. */
+export type TaskCallbackRequest<C = TaskCallback> = Omit<Request, "taskCallback"> & { taskCallback: C };
 
 // Symbol.for, so the ESM and the CJS copy of this package find each other's bytes.
 const rawBody = Symbol.for("@taskhook/express.rawBody");
@@ -110,7 +113,7 @@ export function taskCallback<S extends SchemaOption | undefined = undefined>(
         next();
         return answered(res);
       }
-      await handler(req as unknown as Request & { taskCallback: InferCallback<S> }, res as Response);
+      await handler(req as unknown as TaskCallbackRequest<InferCallback<S>>, res as Response);
       // Not answered: taskhook answers below. Answered: its status, once the answer is out.
       return res.headersSent ? answered(res) : undefined;
     };

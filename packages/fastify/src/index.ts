@@ -31,6 +31,8 @@ export interface TaskCallbackPluginOptions<S extends SchemaOption | undefined = 
   ) => unknown;
 }
 
+const meta = { name: "@taskhook/fastify", fastify: "5.x", encapsulate: true } as const;
+
 async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<SchemaOption | undefined>) {
   const { path, handler, ...rest } = options;
   if (handler === undefined && rest.onCallback === undefined) {
@@ -77,8 +79,10 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
  *
  * Two ways to use it:
  * - With `onCallback`: it runs `onCallback` and answers by itself.
- * - With `handler`: your route handler runs with the typed `request.taskCallback`, and its
- *   answer is sent; throwing or answering 5xx leaves the callback unprocessed for Beam's retry.
+ * - With `handler`: your route handler runs with `request.taskCallback`, and its answer is
+ *   sent; throwing or answering 5xx leaves the callback unprocessed for Beam's retry. Options
+ *   passed through `register` leave `data` untyped: {@link createTaskCallbackPlugin} types it
+ *   from `schema`.
  *
  * @example
  * ```ts
@@ -97,11 +101,37 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
  * });
  * ```
  */
-export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<SchemaOption | undefined>> = fp(plugin, {
-  name: "@taskhook/fastify",
-  fastify: "5.x",
-  encapsulate: true,
-});
+export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<SchemaOption | undefined>> = fp(plugin, meta);
+
+/**
+ * Builds the {@link taskCallback} plugin with its options, so that `schema` types
+ * `request.taskCallback` in your `handler` (options passed through `register` cannot carry
+ * that type). Register it without options; `prefix` works as usual.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { z } from "zod";
+ * import { createTaskCallbackPlugin } from "@taskhook/fastify";
+ *
+ * const app = Fastify();
+ * await app.register(createTaskCallbackPlugin({
+ *   path: "/beam",
+ *   secret: process.env.BEAM_SIGNING_KEY!,
+ *   schema: z.object({ result: z.number() }),
+ *   handler: async (request) => {
+ *     const callback = request.taskCallback;
+ *     if (callback.status === "COMPLETE") await saveResult(callback.taskId, callback.data.result);
+ *     return { ok: true };
+ *   },
+ * }));
+ * ```
+ */
+export function createTaskCallbackPlugin<S extends SchemaOption | undefined = undefined>(
+  options: TaskCallbackPluginOptions<S>,
+): FastifyPluginAsync {
+  return fp((app) => plugin(app, options as TaskCallbackPluginOptions<SchemaOption | undefined>), meta);
+}
 
 // What a user of this adapter needs besides it, so its README's imports come from this package.
 export {
