@@ -28,7 +28,7 @@ export function routeCases(ctx: SuiteContext): void {
 
     // Beam sees one answer whatever the framework: never its HTML or plain-text error page.
     it.each([
-      ["an Error", () => new Error("database down at /srv/app.js:12:3")],
+      ["an Error", () => new Error("database down at app.js:12:3")],
       ["a string", () => "database down"],
     ])(
       "the route throws %s -> 500 HANDLER_FAILED JSON without its message, and the retry runs it again",
