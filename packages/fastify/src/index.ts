@@ -1,10 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { InferCallback, SchemaOption, TaskCallback } from "@taskhook/core";
-import {
-  createCallbackProcessor,
-  discardUnreadBody,
-  type ProcessorOptions,
-} from "@taskhook/core/adapter";
+import { createCallbackProcessor, discardUnreadBody, type ProcessorOptions } from "@taskhook/core/adapter";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
