@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { quickStartDependencies, runQuickStarts } from "./quick-starts.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "taskhook-pack-"));
@@ -76,16 +77,14 @@ const smoke = `
 
 const names = Object.keys(tarballs).filter((name) => name.startsWith("@taskhook/"));
 const dependencies = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
+const overrides = { ...dependencies };
+Object.assign(dependencies, quickStartDependencies(root));
 for (const kind of ["module", "commonjs"]) {
   const dir = join(work, kind);
   mkdirSync(dir);
   writeFileSync(
     join(dir, "package.json"),
-    JSON.stringify(
-      { name: `pack-check-${kind}`, private: true, type: kind, dependencies, overrides: dependencies },
-      null,
-      2,
-    ),
+    JSON.stringify({ name: `pack-check-${kind}`, private: true, type: kind, dependencies, overrides }, null, 2),
   );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], dir);
   const has = `const has = (name) => ${JSON.stringify(names)}.includes(name);`;
@@ -105,6 +104,8 @@ for (const kind of ["module", "commonjs"]) {
     );
     process.stdout.write(`CJS: ${run("node", ["check.cjs"], dir)}`);
   }
+  const ran = await runQuickStarts(packages, kind === "module" ? "esm" : "cjs", dir);
+  console.log(`README quick starts run as written (${kind}): ${ran.join(", ")}`);
 }
 if (tarballs.taskhook) {
   const help = run("node", [join(work, "module", "node_modules", "taskhook", readBin(join(work, "module")))], work);

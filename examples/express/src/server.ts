@@ -11,11 +11,15 @@ if (!secret) {
 const app = express();
 
 // No express.json() in front: the middleware reads the raw bytes itself, since the signature covers them.
-app.post("/beam", taskCallback({ secret }), (req, res) => {
-  const { taskId, status, data } = req.taskCallback!;
-  console.log(`callback ${taskId} ${status} ${JSON.stringify(data)}`);
-  res.json({ received: true });
-});
+// A handler that throws is answered 500 HANDLER_FAILED JSON, so Beam retries.
+app.post(
+  "/beam",
+  taskCallback({ secret }, (req, res) => {
+    const { taskId, status, data } = req.taskCallback;
+    console.log(`callback ${taskId} ${status} ${JSON.stringify(data)}`);
+    res.json({ received: true });
+  }),
+);
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";

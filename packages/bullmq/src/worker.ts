@@ -1,21 +1,21 @@
 import {
   createVerifier,
-  type InferData,
+  type InferCallback,
   isTaskCallbackError,
-  type TaskCallback,
+  type SchemaOption,
   type VerifierOptions,
 } from "@taskhook/core";
-import { headerNames, readHeader, type StandardSchemaV1 } from "@taskhook/core/adapter";
+import { headerNames, readHeader } from "@taskhook/core/adapter";
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import { type CallbackJobData, jobBody } from "./job.js";
 
 /** Options for {@link createCallbackWorker}: the verifier's, plus the queue and the handler. */
-export interface CallbackWorkerOptions<S extends StandardSchemaV1 | undefined = undefined>
+export interface CallbackWorkerOptions<S extends SchemaOption | undefined = undefined>
   extends Omit<VerifierOptions<S>, "now"> {
   /** The queue name the handoff's `Queue` uses. */
   queue: string;
   /** Runs once per callback job; throwing retries the job with the handoff's backoff. */
-  handler: (callback: TaskCallback<InferData<S>>, job: Job<CallbackJobData>) => unknown;
+  handler: (callback: InferCallback<S>, job: Job<CallbackJobData>) => unknown;
   /** BullMQ worker options; `connection` is required (as for any BullMQ worker). */
   worker: WorkerOptions;
 }
@@ -38,7 +38,7 @@ export interface CallbackWorkerOptions<S extends StandardSchemaV1 | undefined = 
  * });
  * ```
  */
-export function createCallbackWorker<S extends StandardSchemaV1 | undefined = undefined>(
+export function createCallbackWorker<S extends SchemaOption | undefined = undefined>(
   options: CallbackWorkerOptions<S>,
 ): Worker<CallbackJobData> {
   const { queue, handler, worker, ...verifierOptions } = options;
@@ -62,9 +62,9 @@ export function createCallbackWorker<S extends StandardSchemaV1 | undefined = un
  * const worker = new Worker("beam-callbacks", async (job) => save(await verify(job.data)), { connection });
  * ```
  */
-export function createJobVerifier<S extends StandardSchemaV1 | undefined = undefined>(
+export function createJobVerifier<S extends SchemaOption | undefined = undefined>(
   options: VerifierOptions<S>,
-): (data: CallbackJobData) => Promise<TaskCallback<InferData<S>>> {
+): (data: CallbackJobData) => Promise<InferCallback<S>> {
   return async (data) => {
     const refuse = (reason: string) => new UnrecoverableError(`taskhook: job refused, not retried: ${reason}`);
     if (

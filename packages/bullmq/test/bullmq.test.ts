@@ -102,7 +102,7 @@ describe("handoff and worker on a real Redis", redisSuite(redis), () => {
         schema: z.object({ result: z.number() }),
         worker: { connection },
         handler: (callback) => {
-          seen.push(callback.data);
+          if (callback.status === "COMPLETE") seen.push(callback.data);
           resolve();
         },
       });

@@ -1,3 +1,4 @@
+import type { SchemaOption } from "@taskhook/core";
 import {
   errorStatus,
   type RejectionInfo,
@@ -63,7 +64,7 @@ export interface ConformanceTarget {
 /** How one test boots the adapter. */
 export interface ServerSetup {
   /** Processor options over the suite's defaults (secret, clock, onError). */
-  options?: Partial<Omit<ProcessorOptions, "onCallback">>;
+  options?: Partial<Omit<ProcessorOptions, "onCallback" | "schema">> & { schema?: SchemaOption };
   /** Runs after each callback is recorded; throw or reject to fail the handler (or the route). */
   handler?: (callback: TaskCallback) => unknown;
   /**
@@ -127,12 +128,16 @@ export function createContext(target: ConformanceTarget): SuiteContext {
     const received: TaskCallback[] = [];
     const errors: unknown[] = [];
     const rejections: RejectionInfo[] = [];
-    const server = await target.start({
+    // A schema changes only `data`'s type; the adapter under test passes it on untyped.
+    const options = {
       secret,
       now: () => suiteNow * 1000,
-      onError: (error) => errors.push(error),
-      onRejected: (_error, info) => rejections.push(info),
+      onError: (error: unknown) => errors.push(error),
+      onRejected: (_error: unknown, info: RejectionInfo) => rejections.push(info),
       ...setup.options,
+    };
+    const server = await target.start({
+      ...(options as unknown as Omit<StartOptions, "onCallback">),
       onCallback: async (callback) => {
         received.push(callback);
         await setup.handler?.(callback);

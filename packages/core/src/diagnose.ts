@@ -1,4 +1,5 @@
 import { headerNames } from "./beam.js";
+import type { AnyTaskCallback, InferCallback, SchemaOption, TaskCallback } from "./callback.js";
 import { seam } from "./crypto/web.js";
 import {
   base64Length,
@@ -13,14 +14,7 @@ import { isTaskCallbackError, type TaskCallbackErrorCode } from "./errors.js";
 import { readHeader } from "./headers.js";
 import { deeperThan, MAX_DATA_DEPTH } from "./parse.js";
 import { toPythonJson } from "./python-json.js";
-import {
-  type CallbackInput,
-  createVerifier,
-  DEFAULT_TOLERANCE_SECONDS,
-  type InferData,
-  type TaskCallback,
-  type VerifierOptions,
-} from "./verify.js";
+import { type CallbackInput, createVerifier, DEFAULT_TOLERANCE_SECONDS, type VerifierOptions } from "./verify.js";
 
 /** Why a callback was refused, as far as a diagnosis could tell. Stable: new codes may be added. */
 export type DiagnosisReason =
@@ -67,9 +61,9 @@ export function isDiagnosable(code: string): boolean {
   return diagnosable.has(code);
 }
 
-/** The outcome of {@link diagnoseCallback}. */
-export type CallbackVerdict<T = unknown> =
-  | { ok: true; callback: TaskCallback<T>; diagnosis: Diagnosis }
+/** The outcome of {@link diagnoseCallback}: the verified callback (typed by `schema`), or why it was refused. */
+export type CallbackVerdict<C extends AnyTaskCallback = TaskCallback> =
+  | { ok: true; callback: C; diagnosis: Diagnosis }
   | { ok: false; code: TaskCallbackErrorCode; message: string; diagnosis: Diagnosis };
 
 /**
@@ -85,10 +79,10 @@ export type CallbackVerdict<T = unknown> =
  * if (!verdict.ok) for (const { reason, message } of verdict.diagnosis) console.log(reason, message);
  * ```
  */
-export async function diagnoseCallback<S extends VerifierOptions["schema"] = undefined>(
+export async function diagnoseCallback<S extends SchemaOption | undefined = undefined>(
   input: CallbackInput,
   options: VerifierOptions<S>,
-): Promise<CallbackVerdict<InferData<S>>> {
+): Promise<CallbackVerdict<InferCallback<S>>> {
   try {
     const callback = await createVerifier(options).verify(input);
     return { ok: true, callback, diagnosis: [] };

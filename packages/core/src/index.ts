@@ -1,5 +1,18 @@
 // What an application imports: the verifier, its errors, Beam's statuses, the idempotency
 // store and the test kit. Building blocks for adapter authors are in ./adapter.ts.
+
+export type {
+  AnyTaskCallback,
+  BeamData,
+  CallbackOf,
+  CallbackStatus,
+  EmptyData,
+  InferCallback,
+  InferData,
+  SchemaOption,
+  StatusSchemas,
+  TaskCallback,
+} from "./callback.js";
 export {
   type CallbackVerdict,
   type Diagnosis,
@@ -29,12 +42,4 @@ export {
 } from "./send.js";
 export { createTestCallback, signCallback } from "./sign.js";
 export { isFailureStatus, isKnownStatus, isSuccessStatus, type TaskStatus, taskStatuses } from "./status.js";
-export {
-  type CallbackInput,
-  createVerifier,
-  type InferData,
-  type TaskCallback,
-  type Verifier,
-  type VerifierOptions,
-  verifyCallback,
-} from "./verify.js";
+export { type CallbackInput, createVerifier, type Verifier, type VerifierOptions, verifyCallback } from "./verify.js";

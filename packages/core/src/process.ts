@@ -1,7 +1,7 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { beamSender, headerNames } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { type BodyBudget, createBodyBudget, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
+import type { AnyTaskCallback, InferCallback, SchemaOption, TaskCallback } from "./callback.js";
 import { seam } from "./crypto/web.js";
 import { createEarlyRefusals } from "./early-refusal.js";
 import { isBinary } from "./encoding.js";
@@ -11,23 +11,16 @@ import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
 import { beginWithTask, settleWithTask } from "./task-record.js";
-import {
-  checkNumber,
-  createVerifier,
-  type InferData,
-  type TaskCallback,
-  type Verifier,
-  type VerifierOptions,
-} from "./verify.js";
+import { checkNumber, createVerifier, type Verifier, type VerifierOptions } from "./verify.js";
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
-export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undefined> extends VerifierOptions<S> {
+export interface ProcessorOptions<S extends SchemaOption | undefined = undefined> extends VerifierOptions<S> {
   /**
    * Runs once per verified callback. Throwing answers 500, so Beam retries (a
    * `TaskCallbackError` with code `STORE_UNAVAILABLE` answers 503 with `Retry-After`); returning
    * answers 200. Middleware-style adapters pass their own `next` instead.
    */
-  onCallback?: (callback: TaskCallback<InferData<S>>) => unknown;
+  onCallback?: (callback: InferCallback<S>) => unknown;
   /**
    * Where processed callbacks are remembered so a retried or replayed delivery is
    * acknowledged without running the handler again. Default: one {@link memoryStore} per
@@ -35,7 +28,7 @@ export interface ProcessorOptions<S extends StandardSchemaV1 | undefined = undef
    */
   idempotency?: IdempotencyStore | false;
   /** Told about handler failures and store outages. Default: `console.error`. */
-  onError?: (error: unknown, callback?: TaskCallback<InferData<S>>) => void;
+  onError?: (error: unknown, callback?: InferCallback<S>) => void;
   /**
    * Told about every refused callback (any error answer before a callback was verified): its
    * code, the answer's status, the task id and status as sent, the body size, the age and, for
@@ -77,13 +70,13 @@ export interface CallbackRequest {
 }
 
 /** What to answer, for the adapter to copy onto its framework's response. */
-export interface CallbackResponse<T = unknown> {
+export interface CallbackResponse<C extends AnyTaskCallback = TaskCallback> {
   status: number;
   headers: Record<string, string>;
   /** JSON text. */
   body: string;
   /** The verified callback, when there was one. */
-  callback?: TaskCallback<T>;
+  callback?: C;
   /** True when the handler (or the route) ran and succeeded: the callback counts as processed. */
   handled: boolean;
   /**
@@ -98,21 +91,21 @@ export interface CallbackResponse<T = unknown> {
  * route answered (a number; anything else means the status is unknown). A status of 500 or more, like a rejection, fails
  * the callback: it stays unprocessed, so Beam's retry runs the route again.
  */
-export type RunRoute<T = unknown> = (callback: TaskCallback<T>) => unknown;
+export type RunRoute<C extends AnyTaskCallback = TaskCallback> = (callback: C) => unknown;
 
 /** Verifies, deduplicates and dispatches callbacks; every adapter is a thin shell around it. */
-export interface CallbackProcessor<T = unknown> {
+export interface CallbackProcessor<C extends AnyTaskCallback = TaskCallback> {
   /**
    * Processes one request. Middleware that hands the callback on to a route passes `route`
    * instead of `onCallback`: it resolves to the route's status when the route has answered and
    * rejects when the route failed.
    */
-  process(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>>;
+  process(request: CallbackRequest, route?: RunRoute<C>): Promise<CallbackResponse<C>>;
   /**
    * The answer for an error an adapter found itself (e.g. `BODY_ALREADY_PARSED` with
    * framework-specific advice), in the same shape and with the same reporting as `process`.
    */
-  answerError(error: TaskCallbackError): CallbackResponse<T>;
+  answerError(error: TaskCallbackError): CallbackResponse<C>;
 }
 
 const json = { "content-type": "application/json; charset=utf-8" };
@@ -130,17 +123,17 @@ const json = { "content-type": "application/json; charset=utf-8" };
  * return new Response(body, { status, headers });
  * ```
  */
-export function createCallbackProcessor<S extends StandardSchemaV1 | undefined = undefined>(
+export function createCallbackProcessor<S extends SchemaOption | undefined = undefined>(
   options: ProcessorOptions<S>,
-): CallbackProcessor<InferData<S>> {
-  type T = InferData<S>;
+): CallbackProcessor<InferCallback<S>> {
+  type C = InferCallback<S>;
   const verifier = createVerifier(options);
   const store = options.idempotency === undefined ? memoryStore() : options.idempotency;
   const ttlMs = (2 * verifier.toleranceSeconds + beamSender.retryWindowSeconds) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
   const bodyTimeoutMs = checkNumber("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
   const taskTtlMs = checkNumber("taskRecordTtlMs", options.taskRecordTtlMs, 0);
-  const errorResponse = errorResponder<T>(report);
+  const errorResponse = errorResponder<C>(report);
   const reportRefusal = createRefusalReporter({
     secret: options.secret,
     toleranceSeconds: verifier.toleranceSeconds,
@@ -152,7 +145,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   const settleEarly = createEarlyRefusals(bodyTimeoutMs);
 
   /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
-  async function claim(callback: TaskCallback<T>): Promise<{ key?: string } | CallbackResponse<T>> {
+  async function claim(callback: C): Promise<{ key?: string } | CallbackResponse<C>> {
     if (store === false) return {};
     try {
       // The status is not signed: a task's TIMEOUT and another delivery of the same bytes in the
@@ -177,7 +170,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
    * Runs the handler or the route. A failure, or a route that answered 5xx, releases the
    * delivery so Beam's retry runs it again; a success marks it done.
    */
-  async function dispatch(callback: TaskCallback<T>, key: string | undefined, route: RunRoute<T> | undefined) {
+  async function dispatch(callback: C, key: string | undefined, route: RunRoute<C> | undefined) {
     const { failure, routeStatus } = await runHandler(callback, route, options.onCallback);
     if (failure !== undefined) {
       report(failure.error, callback);
@@ -195,7 +188,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
   }
 
   /** Marks the delivery (and its task) processed after success, or frees both for a retry. */
-  async function settle(callback: TaskCallback<T>, key: string | undefined, handled: boolean) {
+  async function settle(callback: C, key: string | undefined, handled: boolean) {
     if (key === undefined || store === false) return;
     const settled =
       taskTtlMs > 0
@@ -206,8 +199,8 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     await settled.catch((error: unknown) => report(error, callback));
   }
 
-  async function processRequest(request: CallbackRequest, route?: RunRoute<T>): Promise<CallbackResponse<T>> {
-    let callback: TaskCallback<T>;
+  async function processRequest(request: CallbackRequest, route?: RunRoute<C>): Promise<CallbackResponse<C>> {
+    let callback: C;
     let body: Uint8Array | ArrayBuffer | string | undefined;
     try {
       body = await readRequest(request, verifier, budget, bodyTimeoutMs, async (error, contentLength) => {
@@ -224,7 +217,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
     return dispatch(callback, claimed.key, route);
   }
 
-  function answerError(error: TaskCallbackError): CallbackResponse<T> {
+  function answerError(error: TaskCallbackError): CallbackResponse<C> {
     const response = errorResponse(error);
     void reportRefusal(error, response.status, undefined, undefined);
     return response;
@@ -236,7 +229,7 @@ export function createCallbackProcessor<S extends StandardSchemaV1 | undefined =
 /** Method check and bounded body read: the raw body to verify. */
 async function readRequest(
   request: CallbackRequest,
-  verifier: Verifier<unknown>,
+  verifier: Verifier<AnyTaskCallback>,
   budget: BodyBudget,
   timeoutMs: number,
   refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
@@ -298,10 +291,10 @@ function methodNotAllowed(method: string, headers: CallbackRequest["headers"]): 
  * Runs `onCallback`, or the route with the status it answered. A rejection, or a route that
  * answered 500 or more, is a failure: the callback stays unprocessed for Beam's retry.
  */
-async function runHandler<T>(
-  callback: TaskCallback<T>,
-  route: RunRoute<T> | undefined,
-  onCallback: ((callback: TaskCallback<T>) => unknown) | undefined,
+async function runHandler<C extends AnyTaskCallback>(
+  callback: C,
+  route: RunRoute<C> | undefined,
+  onCallback: ((callback: C) => unknown) | undefined,
 ): Promise<{ failure?: { error: unknown }; routeStatus?: number }> {
   try {
     if (route === undefined) {
@@ -319,8 +312,8 @@ async function runHandler<T>(
 }
 
 /** Turns any error into the answer from core's status table, reporting what an operator must see. */
-function errorResponder<T>(report: (error: unknown, callback?: TaskCallback<T>) => void) {
-  return (error: unknown, callback?: TaskCallback<T>): CallbackResponse<T> => {
+function errorResponder<C extends AnyTaskCallback>(report: (error: unknown, callback?: C) => void) {
+  return (error: unknown, callback?: C): CallbackResponse<C> => {
     if (!isTaskCallbackError(error)) {
       report(error, callback);
       error = new TaskCallbackError("INTERNAL_ERROR", "taskhook failed to process the callback.");
@@ -337,8 +330,8 @@ function errorResponder<T>(report: (error: unknown, callback?: TaskCallback<T>) 
   };
 }
 
-function reply<T>(status: number, payload: unknown, callback: TaskCallback<T> | undefined, handled: boolean) {
-  const response: CallbackResponse<T> = {
+function reply<C extends AnyTaskCallback>(status: number, payload: unknown, callback: C | undefined, handled: boolean) {
+  const response: CallbackResponse<C> = {
     status,
     headers: { ...json },
     body: JSON.stringify(payload),

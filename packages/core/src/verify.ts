@@ -1,5 +1,11 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { beamFormats, beamSender, headerNames } from "./beam.js";
+import {
+  type AnyTaskCallback,
+  type InferCallback,
+  type SchemaOption,
+  schemaResolver,
+  type TaskCallback,
+} from "./callback.js";
 import { seam } from "./crypto/web.js";
 import { constantTimeEqual, parseSignatureHex, toBytes } from "./encoding.js";
 import { TaskCallbackError } from "./errors.js";
@@ -7,7 +13,6 @@ import { type HeadersInput, readHeader } from "./headers.js";
 import { checkLargeIntegers, type LargeIntegers } from "./json-integers.js";
 import { parseData, validateData } from "./parse.js";
 import { warnAboutSecrets } from "./secret-check.js";
-import type { TaskStatus } from "./status.js";
 
 /** Default accepted clock difference, both ways: covers Beam's retries (~35 s) plus skew. */
 export const DEFAULT_TOLERANCE_SECONDS = 60;
@@ -15,7 +20,7 @@ export const DEFAULT_TOLERANCE_SECONDS = 60;
 export const DEFAULT_MAX_BODY_BYTES = beamSender.maxBodyBytes;
 
 /** How to verify callbacks. */
-export interface VerifierOptions<S extends StandardSchemaV1 | undefined = undefined> {
+export interface VerifierOptions<S extends SchemaOption | undefined = undefined> {
   /**
    * The workspace signing key from Beam's dashboard (Settings -> General), `sk_` prefix
    * included, used as-is. Several keys accept any of them (key rotation).
@@ -27,7 +32,14 @@ export interface VerifierOptions<S extends StandardSchemaV1 | undefined = undefi
   maxBodyBytes?: number;
   /** Current time in milliseconds; for tests, or to re-verify a stored callback later. */
   now?: () => number;
-  /** A Standard Schema (zod, valibot, arktype...) that `data` must match; types the result. */
+  /**
+   * A Standard Schema (zod, valibot, arktype...) for the result of a COMPLETE callback: its
+   * `data` must match, and `data` is typed by it once `status` is checked. ERROR, CANCELLED and
+   * TIMEOUT callbacks carry Beam's own shapes and pass unvalidated, so a schema never refuses
+   * the callbacks that say a task failed. A map such as `{ COMPLETE: result, ERROR: failure }`
+   * validates and types each status it names. A callback that does not match is answered 400
+   * `INVALID_BODY`, which Beam never retries.
+   */
   schema?: S;
   /**
    * What integers beyond ±2^53 in `data` become (Python writes `time.time_ns()` and int64 ids
@@ -37,9 +49,6 @@ export interface VerifierOptions<S extends StandardSchemaV1 | undefined = undefi
   largeIntegers?: LargeIntegers;
 }
 
-/** The data type a verifier yields: the schema's output, or `unknown` without a schema. */
-export type InferData<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : unknown;
-
 /** One request as received: its headers and its raw, unparsed body. */
 export interface CallbackInput {
   headers: HeadersInput;
@@ -47,33 +56,10 @@ export interface CallbackInput {
   body: Uint8Array | ArrayBuffer | string;
 }
 
-/** A verified Beam task callback. */
-export interface TaskCallback<T = unknown> {
-  /** The task id from `X-Task-ID`. Not covered by Beam's signature. */
-  taskId: string;
-  /** The task status from `X-Task-Status`. Not covered by Beam's signature. */
-  status: TaskStatus;
-  /** Unix seconds at which Beam signed the callback. */
-  timestamp: number;
-  /** The task's return value: the body's `data` field. */
-  data: T;
-  /** The raw body bytes the signature covers. */
-  body: Uint8Array;
-  /** The lower-case hex signature that matched. */
-  signature: string;
-  /** Index in `secret` of the key that matched (0 for a single key). */
-  secretIndex: number;
-  /**
-   * `"callback"`: Beam sent it and the signature matched. Results that `@taskhook/reconcile`
-   * recovers from Beam's API carry `"reconciled"` instead (and no signature fields).
-   */
-  source?: "callback";
-}
-
 /** A reusable verifier: keys are imported once. */
-export interface Verifier<T = unknown> {
+export interface Verifier<C extends AnyTaskCallback = TaskCallback> {
   /** Verifies and parses one callback; rejects with a {@link TaskCallbackError}. */
-  verify(input: CallbackInput): Promise<TaskCallback<T>>;
+  verify(input: CallbackInput): Promise<C>;
   /**
    * The checks that need no body, which `verify` runs first too: `Content-Encoding`, the four
    * `X-Task-*` headers' presence and format, the timestamp window and the signature's format.
@@ -97,15 +83,15 @@ export interface Verifier<T = unknown> {
  * console.log(callback.taskId, callback.status, callback.data);
  * ```
  */
-export function createVerifier<S extends StandardSchemaV1 | undefined = undefined>(
+export function createVerifier<S extends SchemaOption | undefined = undefined>(
   options: VerifierOptions<S>,
-): Verifier<InferData<S>> {
+): Verifier<InferCallback<S>> {
   const secrets = normalizeSecrets(options.secret);
   warnAboutSecrets(secrets);
   const toleranceSeconds = checkNumber("toleranceSeconds", options.toleranceSeconds, DEFAULT_TOLERANCE_SECONDS);
   const maxBodyBytes = checkNumber("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
   const now = options.now ?? Date.now;
-  const schema = options.schema;
+  const schemaFor = schemaResolver(options.schema);
   const largeIntegers = checkLargeIntegers(options.largeIntegers);
   let keys: Promise<unknown[]> | undefined;
 
@@ -131,24 +117,18 @@ export function createVerifier<S extends StandardSchemaV1 | undefined = undefine
   }
 
   // Cheapest checks first: headers, an unsigned delivery, timestamp window, body size, signature, then the body.
-  async function verify(input: CallbackInput): Promise<TaskCallback<InferData<S>>> {
+  async function verify(input: CallbackInput): Promise<InferCallback<S>> {
     const { headers } = input;
     const { taskId, status, timestamp, timestampText, signatureText, given } = checkHeaders(headers);
     const body = toBytes(input.body);
     if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
     const secretIndex = await matchSignature(await importKeys(), body, timestampText, given);
     let data = parseData(body, readHeader(headers, "content-type"), largeIntegers);
+    const schema = schemaFor(status);
     if (schema !== undefined) data = await validateData(schema, data);
-    return {
-      taskId,
-      status,
-      timestamp,
-      data: data as InferData<S>,
-      body,
-      signature: signatureText.toLowerCase(),
-      secretIndex,
-      source: "callback",
-    };
+    const signature = signatureText.toLowerCase();
+    const callback = { taskId, status, timestamp, data, body, signature, secretIndex, source: "callback" as const };
+    return callback as InferCallback<S>;
   }
 
   return { verify, checkHeaders: (headers) => void checkHeaders(headers), maxBodyBytes, toleranceSeconds };
@@ -238,10 +218,10 @@ async function matchSignature(keys: unknown[], body: Uint8Array, timestamp: stri
  * );
  * ```
  */
-export function verifyCallback<S extends StandardSchemaV1 | undefined = undefined>(
+export function verifyCallback<S extends SchemaOption | undefined = undefined>(
   input: CallbackInput,
   options: VerifierOptions<S>,
-): Promise<TaskCallback<InferData<S>>> {
+): Promise<InferCallback<S>> {
   return createVerifier(options).verify(input);
 }
 

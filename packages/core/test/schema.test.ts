@@ -21,9 +21,9 @@ describe("schema (Standard Schema)", () => {
   it("works with valibot and arktype too", async () => {
     const cb = await createTestCallback({ data: { result: 10 }, secret, timestamp: T });
     const fromValibot = await createVerifier({ secret, now, schema: v.object({ result: v.number() }) }).verify(cb);
-    expectTypeOf(fromValibot.data).toEqualTypeOf<{ result: number }>();
+    expectTypeOf(fromValibot).toEqualTypeOf<TaskCallback<{ result: number }>>();
     const fromArktype = await createVerifier({ secret, now, schema: type({ result: "number" }) }).verify(cb);
-    expectTypeOf(fromArktype.data).toEqualTypeOf<{ result: number }>();
+    expectTypeOf(fromArktype).toEqualTypeOf<TaskCallback<{ result: number }>>();
     expect([fromValibot.data, fromArktype.data]).toEqual([{ result: 10 }, { result: 10 }]);
   });
 

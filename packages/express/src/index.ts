@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type TaskCallback, TaskCallbackError } from "@taskhook/core";
+import { type InferCallback, type SchemaOption, type TaskCallback, TaskCallbackError } from "@taskhook/core";
 import {
   type CallbackResponse,
   createCallbackProcessor,
   discardUnreadBody,
   type ProcessorOptions,
-  type StandardSchemaV1,
 } from "@taskhook/core/adapter";
+import type { Request, Response } from "express";
 
 declare global {
   namespace Express {
@@ -24,12 +24,21 @@ export type TaskCallbackMiddleware = (
   next: (error?: unknown) => void,
 ) => void;
 
+/**
+ * Your route, run by {@link taskCallback} with the typed `req.taskCallback`. Answer with `res`
+ * before it returns, or not at all: taskhook then answers `200 {"received": true}`.
+ */
+export type TaskCallbackHandler<C = TaskCallback> = (req: TaskCallbackRequest<C>, res: Response) => unknown;
+
+/** Express's `Request`, with the verified callback typed by your `schema`. */
+export type TaskCallbackRequest<C = TaskCallback> = Omit<Request, "taskCallback"> & { taskCallback: C };
+
 // Symbol.for, so the ESM and the CJS copy of this package find each other's bytes.
 const rawBody = Symbol.for("@taskhook/express.rawBody");
 
 type CallbackIncomingMessage = IncomingMessage & {
   body?: unknown;
-  taskCallback?: TaskCallback;
+  taskCallback?: unknown;
   [rawBody]?: Uint8Array;
 };
 
@@ -53,14 +62,20 @@ export function keepRawBody(req: IncomingMessage, _res: ServerResponse, bytes: U
  * it with 413 as soon as it passes `maxBodyBytes`, or uses the bytes {@link keepRawBody} kept.
  * Other methods are passed on with `next()`, so mount it with `app.post`.
  *
- * Two ways to use it:
- * - As route middleware: it sets the typed `req.taskCallback` and calls `next()`. The callback
- *   counts as processed once the route answers below 500; an answer of 500 or more (your error
- *   handler's too), or a connection closed before any answer, leaves it unprocessed, so Beam's
- *   retry runs the route again.
+ * Three ways to use it:
+ * - With your route as `handler`: it runs with the typed `req.taskCallback` (`data` typed by
+ *   `schema` once `status` is checked), and its answer is sent. Throwing or rejecting is
+ *   answered 500 `HANDLER_FAILED` JSON like every adapter (no message, no stack), reported to
+ *   `onError`; Express's error handlers do not see it, since the answer is taskhook's.
+ * - As route middleware, `app.post(path, taskCallback(options), route)`: it sets
+ *   `req.taskCallback` (data `unknown`) and calls `next()`; your route's errors go to Express's
+ *   error handlers, whose answer is sent.
  * - With `onCallback`: it runs `onCallback` and answers by itself; no route is needed.
  *
- * Mounted after a body parser that kept no raw bytes, it answers 500 `BODY_ALREADY_PARSED` at once.
+ * The callback counts as processed once the route answers below 500; an answer of 500 or more,
+ * a failure, or a connection closed before any answer leaves it unprocessed, so Beam's retry
+ * runs the route again. Mounted after a body parser that kept no raw bytes, it answers 500
+ * `BODY_ALREADY_PARSED` at once.
  *
  * @example
  * ```ts
@@ -68,18 +83,20 @@ export function keepRawBody(req: IncomingMessage, _res: ServerResponse, bytes: U
  * import { taskCallback } from "@taskhook/express";
  *
  * const app = express();
- * app.post("/beam", taskCallback({ secret: process.env.BEAM_SIGNING_KEY! }), async (req, res) => {
- *   const { taskId, status, data } = req.taskCallback!;
- *   await saveResult(taskId, status, data);
+ * const options = { secret: process.env.BEAM_SIGNING_KEY!, schema: z.object({ result: z.number() }) };
+ * app.post("/beam", taskCallback(options, async (req, res) => {
+ *   const callback = req.taskCallback;
+ *   if (callback.status === "COMPLETE") await saveResult(callback.taskId, callback.data.result);
  *   res.json({ ok: true });
- * });
+ * }));
  * ```
  */
-export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>(
+export function taskCallback<S extends SchemaOption | undefined = undefined>(
   options: ProcessorOptions<S>,
+  handler?: TaskCallbackHandler<InferCallback<S>>,
 ): TaskCallbackMiddleware {
   const processor = createCallbackProcessor(options);
-  const middleware = options.onCallback === undefined;
+  const hasRoute = handler !== undefined || options.onCallback === undefined;
 
   return (req: CallbackIncomingMessage, res, next) => {
     if (req.method !== "POST") return next();
@@ -87,27 +104,40 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
     if (kept === undefined && (req.readableDidRead || req.readableEnded)) {
       return send(res, processor.answerError(new TaskCallbackError("BODY_ALREADY_PARSED", alreadyParsed)));
     }
-    let routeRan = false;
+    let passedOn = false;
 
-    const runRoute = (callback: TaskCallback) =>
-      new Promise<number>((resolve, reject) => {
-        routeRan = true;
-        req.taskCallback = callback;
-        res.once("close", () => {
-          if (res.writableFinished) resolve(res.statusCode);
-          else reject(new Error("The connection closed before the route answered."));
-        });
+    const runRoute = async (callback: InferCallback<S>) => {
+      req.taskCallback = callback;
+      if (handler === undefined) {
+        passedOn = true;
         next();
-      });
+        return answered(res);
+      }
+      await handler(req as unknown as TaskCallbackRequest<InferCallback<S>>, res as Response);
+      // Not answered: taskhook answers below. Answered: its status, once the answer is out.
+      return res.headersSent ? answered(res) : undefined;
+    };
 
     // destroyOnReturn: false keeps the connection up when the body is refused, so the 413 gets through.
     const body = kept ?? req.iterator({ destroyOnReturn: false });
-    processor.process({ headers: req.headers, body }, middleware ? runRoute : undefined).then((result) => {
-      if (routeRan) return;
+    processor.process({ headers: req.headers, body }, hasRoute ? runRoute : undefined).then((result) => {
+      // A route passed on with next() is answered by Express (its error handlers included).
+      if (passedOn || res.headersSent || res.writableEnded) return;
       send(res, result);
       discardUnreadBody(req);
     }, next);
   };
+}
+
+/** The status the route answered, once its answer is out; rejects when the connection closed first. */
+function answered(res: ServerResponse): Promise<number> {
+  if (res.writableFinished) return Promise.resolve(res.statusCode);
+  return new Promise<number>((resolve, reject) => {
+    res.once("close", () => {
+      if (res.writableFinished) resolve(res.statusCode);
+      else reject(new Error("The connection closed before the route answered."));
+    });
+  });
 }
 
 function send(res: ServerResponse, { status, headers, body }: Pick<CallbackResponse, "status" | "headers" | "body">) {

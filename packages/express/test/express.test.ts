@@ -1,12 +1,16 @@
 import type { RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import { send, startHttpServer } from "@taskhook/conformance";
+import type { StandardSchemaV1 } from "@taskhook/core/adapter";
 import express5, { type ErrorRequestHandler } from "express";
 import express4 from "express4";
 import { describe, expect, expectTypeOf, it, onTestFinished } from "vitest";
 import { createTestCallback, keepRawBody, type TaskCallback, taskCallback } from "../src/index.js";
 
 const secret = "sk_express_test";
+const resultSchema: StandardSchemaV1<unknown, { result: number }> = {
+  "~standard": { version: 1, vendor: "test", validate: (value) => ({ value: value as { result: number } }) },
+};
 
 async function serve(app: RequestListener) {
   const server = await startHttpServer(app, "/beam");
@@ -31,6 +35,26 @@ describe.each([
     });
     const request = await createTestCallback({ data: { result: 10 }, secret });
     expect(await post(await serve(app), request)).toEqual({ status: 200, body: { doubled: 20 } });
+  });
+
+  it("types req.taskCallback in a handler passed to taskCallback from the schema, narrowed by status", async () => {
+    const app = express().post(
+      "/beam",
+      taskCallback({ secret, schema: resultSchema }, (req, res) => {
+        const callback = req.taskCallback;
+        expectTypeOf(callback).toEqualTypeOf<TaskCallback<{ result: number }>>();
+        if (callback.status !== "COMPLETE") return res.json({ status: callback.status });
+        expectTypeOf(callback.data).toEqualTypeOf<{ result: number }>();
+        res.json({ doubled: callback.data.result * 2 });
+      }),
+    );
+    const url = await serve(app);
+    expect(await post(url, await createTestCallback({ data: { result: 10 }, secret }))).toEqual({
+      status: 200,
+      body: { doubled: 20 },
+    });
+    const timedOut = await createTestCallback({ data: {}, secret, status: "TIMEOUT" });
+    expect(await post(url, timedOut)).toEqual({ status: 200, body: { status: "TIMEOUT" } });
   });
 
   it("verifies the bytes keepRawBody kept when express.json() parsed the body first", async () => {
@@ -64,6 +88,42 @@ describe.each([
     expect({ status, code: body.error?.code }).toEqual({ status: 500, code: "BODY_ALREADY_PARSED" });
     expect(body.error?.message).toMatch(/before express\.json\(\).*verify: keepRawBody/);
     expect(elapsed).toBeLessThan(1000);
+  });
+
+  it("runs a handler passed to taskCallback; one that returns without answering gets 200 received", async () => {
+    const seen: unknown[] = [];
+    const app = express().post(
+      "/beam",
+      taskCallback({ secret }, async (req) => {
+        seen.push(req.taskCallback.data);
+      }),
+    );
+    const request = await createTestCallback({ data: { result: 10 }, secret });
+    expect(await post(await serve(app), request)).toEqual({ status: 200, body: { received: true } });
+    expect(seen).toEqual([{ result: 10 }]);
+  });
+
+  it("answers a handler that rejects 500 HANDLER_FAILED JSON, even with an app error handler", async () => {
+    const errors: unknown[] = [];
+    let appHandlerRan = false;
+    const app = express()
+      .post(
+        "/beam",
+        taskCallback({ secret, onError: (error) => errors.push(error) }, async () => {
+          throw new Error("database down");
+        }),
+      )
+      .use(((_error, _req, res, _next) => {
+        appHandlerRan = true;
+        res.status(500).send("<html>stack</html>");
+      }) satisfies ErrorRequestHandler);
+    const { status, body } = await post(await serve(app));
+    expect({ status, code: body.error?.code }).toEqual({ status: 500, code: "HANDLER_FAILED" });
+    expect(JSON.stringify(body)).not.toContain("database down");
+    expect({ appHandlerRan, errors: errors.map(String) }).toEqual({
+      appHandlerRan: false,
+      errors: ["Error: database down"],
+    });
   });
 
   it("treats an error passed to next() as a failure: Express answers 500, the retry runs the route", async () => {

@@ -1,11 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import type { InferData, TaskCallback } from "@taskhook/core";
-import {
-  createCallbackProcessor,
-  discardUnreadBody,
-  type ProcessorOptions,
-  type StandardSchemaV1,
-} from "@taskhook/core/adapter";
+import type { InferCallback, SchemaOption, TaskCallback } from "@taskhook/core";
+import { createCallbackProcessor, discardUnreadBody, type ProcessorOptions } from "@taskhook/core/adapter";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
@@ -17,8 +12,7 @@ declare module "fastify" {
 }
 
 /** Options for {@link taskCallback}: core's processor options, the route's path and handler. */
-export interface TaskCallbackPluginOptions<S extends StandardSchemaV1 | undefined = undefined>
-  extends ProcessorOptions<S> {
+export interface TaskCallbackPluginOptions<S extends SchemaOption | undefined = undefined> extends ProcessorOptions<S> {
   /** Where the callback route listens, e.g. `"/beam"` (under the register `prefix`, if any). */
   path: string;
   /**
@@ -28,12 +22,14 @@ export interface TaskCallbackPluginOptions<S extends StandardSchemaV1 | undefine
    */
   handler?: (
     this: FastifyInstance,
-    request: FastifyRequest & { taskCallback: TaskCallback<InferData<S>> },
+    request: FastifyRequest & { taskCallback: InferCallback<S> },
     reply: FastifyReply,
   ) => unknown;
 }
 
-async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<StandardSchemaV1 | undefined>) {
+const meta = { name: "@taskhook/fastify", fastify: "5.x", encapsulate: true } as const;
+
+async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<SchemaOption | undefined>) {
   const { path, handler, ...rest } = options;
   if (handler === undefined && rest.onCallback === undefined) {
     // Answering 200 with nobody listening would lose every callback for good.
@@ -79,8 +75,10 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
  *
  * Two ways to use it:
  * - With `onCallback`: it runs `onCallback` and answers by itself.
- * - With `handler`: your route handler runs with the typed `request.taskCallback`, and its
- *   answer is sent; throwing or answering 5xx leaves the callback unprocessed for Beam's retry.
+ * - With `handler`: your route handler runs with `request.taskCallback`, and its answer is
+ *   sent; throwing or answering 5xx leaves the callback unprocessed for Beam's retry. Options
+ *   passed through `register` leave `data` untyped: {@link createTaskCallbackPlugin} types it
+ *   from `schema`.
  *
  * @example
  * ```ts
@@ -99,11 +97,37 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
  * });
  * ```
  */
-export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<StandardSchemaV1 | undefined>> = fp(plugin, {
-  name: "@taskhook/fastify",
-  fastify: "5.x",
-  encapsulate: true,
-});
+export const taskCallback: FastifyPluginAsync<TaskCallbackPluginOptions<SchemaOption | undefined>> = fp(plugin, meta);
+
+/**
+ * Builds the {@link taskCallback} plugin with its options, so that `schema` types
+ * `request.taskCallback` in your `handler` (options passed through `register` cannot carry
+ * that type). Register it without options; `prefix` works as usual.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { z } from "zod";
+ * import { createTaskCallbackPlugin } from "@taskhook/fastify";
+ *
+ * const app = Fastify();
+ * await app.register(createTaskCallbackPlugin({
+ *   path: "/beam",
+ *   secret: process.env.BEAM_SIGNING_KEY!,
+ *   schema: z.object({ result: z.number() }),
+ *   handler: async (request) => {
+ *     const callback = request.taskCallback;
+ *     if (callback.status === "COMPLETE") await saveResult(callback.taskId, callback.data.result);
+ *     return { ok: true };
+ *   },
+ * }));
+ * ```
+ */
+export function createTaskCallbackPlugin<S extends SchemaOption | undefined = undefined>(
+  options: TaskCallbackPluginOptions<S>,
+): FastifyPluginAsync {
+  return fp((app) => plugin(app, options as TaskCallbackPluginOptions<SchemaOption | undefined>), meta);
+}
 
 // What a user of this adapter needs besides it, so its README's imports come from this package.
 export {

@@ -1,10 +1,14 @@
 import { createRequire } from "node:module";
 import { type SendRequest, send } from "@taskhook/conformance";
+import type { StandardSchemaV1 } from "@taskhook/core/adapter";
 import Fastify, { type FastifyInstance } from "fastify";
 import { describe, expect, expectTypeOf, it, onTestFinished } from "vitest";
-import { createTestCallback, type TaskCallback, taskCallback } from "../src/index.js";
+import { createTaskCallbackPlugin, createTestCallback, type TaskCallback, taskCallback } from "../src/index.js";
 
 const secret = "sk_fastify_test";
+const resultSchema: StandardSchemaV1<unknown, { result: number }> = {
+  "~standard": { version: 1, vendor: "test", validate: (value) => ({ value: value as { result: number } }) },
+};
 
 async function listen(app: FastifyInstance) {
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -30,6 +34,29 @@ describe("taskCallback", () => {
     });
     const request = await createTestCallback({ data: { result: 10 }, secret });
     expect(await post(`${await listen(app)}/beam`, request)).toMatchObject({ status: 200, body: { doubled: 20 } });
+  });
+
+  it("createTaskCallbackPlugin types request.taskCallback from the schema, narrowed by status", async () => {
+    const app = Fastify();
+    await app.register(
+      createTaskCallbackPlugin({
+        path: "/beam",
+        secret,
+        schema: resultSchema,
+        handler: async (request) => {
+          const callback = request.taskCallback;
+          if (callback.status !== "COMPLETE") return { status: callback.status };
+          expectTypeOf(callback.data).toEqualTypeOf<{ result: number }>();
+          return { doubled: callback.data.result * 2 };
+        },
+      }),
+      { prefix: "/hooks" },
+    );
+    const url = `${await listen(app)}/hooks/beam`;
+    const request = await createTestCallback({ data: { result: 10 }, secret });
+    expect(await post(url, request)).toMatchObject({ status: 200, body: { doubled: 20 } });
+    const failed = await createTestCallback({ data: { error: "boom" }, secret, status: "ERROR" });
+    expect(await post(url, failed)).toMatchObject({ status: 200, body: { status: "ERROR" } });
   });
 
   it("leaves the rest of the app parsing bodies exactly as before", async () => {

@@ -1,16 +1,10 @@
-import { createVerifier, type InferData, type TaskCallback, type VerifierOptions } from "@taskhook/core";
-import {
-  createCallbackProcessor,
-  type ProcessorOptions,
-  readBody,
-  type StandardSchemaV1,
-} from "@taskhook/core/adapter";
+import { createVerifier, type InferCallback, type SchemaOption, type VerifierOptions } from "@taskhook/core";
+import { createCallbackProcessor, type ProcessorOptions, readBody } from "@taskhook/core/adapter";
 
 /** Options for {@link createCallbackHandler}: core's processor options, `onCallback` required. */
-export interface CallbackHandlerOptions<S extends StandardSchemaV1 | undefined = undefined>
-  extends ProcessorOptions<S> {
+export interface CallbackHandlerOptions<S extends SchemaOption | undefined = undefined> extends ProcessorOptions<S> {
   /** Runs once per verified callback. Throw (or reject) to answer 500, so Beam retries. */
-  onCallback: (callback: TaskCallback<InferData<S>>) => unknown;
+  onCallback: (callback: InferCallback<S>) => unknown;
 }
 
 /**
@@ -31,7 +25,7 @@ export interface CallbackHandlerOptions<S extends StandardSchemaV1 | undefined =
  * });
  * ```
  */
-export function createCallbackHandler<S extends StandardSchemaV1 | undefined = undefined>(
+export function createCallbackHandler<S extends SchemaOption | undefined = undefined>(
   options: CallbackHandlerOptions<S>,
 ): (request: Request) => Promise<Response> {
   const processor = createCallbackProcessor(options);
@@ -63,10 +57,10 @@ export function createCallbackHandler<S extends StandardSchemaV1 | undefined = u
  * }
  * ```
  */
-export async function verifyRequest<S extends StandardSchemaV1 | undefined = undefined>(
+export async function verifyRequest<S extends SchemaOption | undefined = undefined>(
   request: Request,
   options: VerifierOptions<S>,
-): Promise<TaskCallback<InferData<S>>> {
+): Promise<InferCallback<S>> {
   const verifier = createVerifier(options);
   verifier.checkHeaders(request.headers); // refused before reading a body that cannot verify
   const body = await readBody(request, {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { createCallbackHandler, createTestCallback, verifyRequest } from "../src/index.js";
+import type { StandardSchemaV1 } from "@taskhook/core/adapter";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { createCallbackHandler, createTestCallback, type TaskCallback, verifyRequest } from "../src/index.js";
 
 const secret = "sk_fetch_test";
 const post = (init: { headers: HeadersInit; body: BodyInit }) =>
@@ -19,6 +20,33 @@ function endlessBody(chunkBytes = 16 * 1024) {
   });
   return { stream, state };
 }
+
+describe("types from a schema", () => {
+  const schema: StandardSchemaV1<unknown, { result: number }> = {
+    "~standard": { version: 1, vendor: "test", validate: (value) => ({ value: value as { result: number } }) },
+  };
+
+  it("onCallback and verifyRequest see data typed by the schema once status is checked", async () => {
+    const seen: unknown[] = [];
+    const handler = createCallbackHandler({
+      secret,
+      schema,
+      onCallback: (callback) => {
+        expectTypeOf(callback).toEqualTypeOf<TaskCallback<{ result: number }>>();
+        if (callback.status === "COMPLETE") expectTypeOf(callback.data).toEqualTypeOf<{ result: number }>();
+        seen.push(callback.data);
+      },
+    });
+    const cancelled = await createTestCallback({ data: null, secret, status: "CANCELLED" });
+    expect((await handler(post(cancelled))).status).toBe(200);
+    const callback = await verifyRequest(post(await createTestCallback({ data: { result: 1 }, secret })), {
+      secret,
+      schema,
+    });
+    if (callback.status === "COMPLETE") expectTypeOf(callback.data.result).toBeNumber();
+    expect([...seen, callback.data]).toEqual([null, { result: 1 }]);
+  });
+});
 
 describe("verifyRequest", () => {
   it("returns the verified callback", async () => {

@@ -1,10 +1,10 @@
-import type { InferData, TaskCallback } from "@taskhook/core";
-import { createCallbackProcessor, type ProcessorOptions, type StandardSchemaV1 } from "@taskhook/core/adapter";
+import type { InferCallback, SchemaOption, TaskCallback } from "@taskhook/core";
+import { createCallbackProcessor, type ProcessorOptions } from "@taskhook/core/adapter";
 import type { Context, MiddlewareHandler } from "hono";
 
 /** The variables {@link taskCallback} sets: `c.var.taskCallback`. */
-export interface TaskCallbackVariables<T = unknown> {
-  taskCallback: TaskCallback<T>;
+export interface TaskCallbackVariables<C = TaskCallback> {
+  taskCallback: C;
 }
 
 /**
@@ -33,9 +33,9 @@ export interface TaskCallbackVariables<T = unknown> {
  * });
  * ```
  */
-export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>(
+export function taskCallback<S extends SchemaOption | undefined = undefined>(
   options: ProcessorOptions<S>,
-): MiddlewareHandler<{ Variables: TaskCallbackVariables<InferData<S>> }> {
+): MiddlewareHandler<{ Variables: TaskCallbackVariables<InferCallback<S>> }> {
   const processor = createCallbackProcessor(options);
   const middleware = options.onCallback === undefined;
 
@@ -44,7 +44,7 @@ export function taskCallback<S extends StandardSchemaV1 | undefined = undefined>
     const request = { headers: c.req.raw.headers, body: await rawBody(c) };
     const result = await processor.process(request, middleware ? runRoute : undefined);
 
-    async function runRoute(callback: TaskCallback<InferData<S>>) {
+    async function runRoute(callback: InferCallback<S>) {
       c.set("taskCallback", callback);
       await next();
       if (c.error !== undefined) throw c.error;

@@ -11,14 +11,16 @@ const send = async (app: Hono, request: { headers: HeadersInit; body: string }) 
 };
 
 describe("taskCallback", () => {
-  it("types c.var.taskCallback from the schema", async () => {
+  it("types c.var.taskCallback from the schema, narrowed by status", async () => {
     const schema: StandardSchemaV1<unknown, { result: number }> = {
       "~standard": { version: 1, vendor: "test", validate: (value) => ({ value: value as { result: number } }) },
     };
     const app = new Hono();
     app.post("/beam", taskCallback({ secret, schema }), (c) => {
-      expectTypeOf(c.var.taskCallback.data).toEqualTypeOf<{ result: number }>();
-      return c.json({ doubled: c.var.taskCallback.data.result * 2 });
+      const callback = c.var.taskCallback;
+      if (callback.status !== "COMPLETE") return c.json({ status: callback.status });
+      expectTypeOf(callback.data).toEqualTypeOf<{ result: number }>();
+      return c.json({ doubled: callback.data.result * 2 });
     });
     expect(await send(app, await createTestCallback({ data: { result: 10 }, secret }))).toEqual({
       status: 200,

@@ -9,6 +9,7 @@ import { idempotencyCases } from "./idempotency.js";
 import { methodCases } from "./methods.js";
 import { refusalCases } from "./refusals.js";
 import { routeCases } from "./route.js";
+import { statusCases } from "./statuses.js";
 import { vectorCases } from "./vectors.js";
 
 /** Every group of cases, in the order they run. A new case file adds one line here. */
@@ -18,6 +19,7 @@ export const caseGroups: ReadonlyArray<(ctx: SuiteContext) => void> = [
   bodyCases,
   beamSenderCases,
   beforeBodyCases,
+  statusCases,
   errorCases,
   idempotencyCases,
   routeCases,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectAccepted, type SuiteContext } from "../context.js";
+import { expectAccepted, expectError, type SuiteContext } from "../context.js";
 
 /**
  * Middleware adapters only: the route behind the middleware answers the request itself, and
@@ -23,6 +23,27 @@ export function routeCases(ctx: SuiteContext): void {
         expect((await server.send(request)).json).toMatchObject({ duplicate: true });
         expect(server.received).toHaveLength(2);
         expect(server.errors.map(String).join("\n")).toContain(`route answered ${status}`);
+      },
+    );
+
+    // Beam sees one answer whatever the framework: never its HTML or plain-text error page.
+    it.each([
+      ["an Error", () => new Error("database down at app.js:12:3")],
+      ["a string", () => "database down"],
+    ])(
+      "the route throws %s -> 500 HANDLER_FAILED JSON without its message, and the retry runs it again",
+      async (_, thrown) => {
+        const server = await ctx.start({
+          handler: (_callback) => {
+            if (server.received.length === 1) throw thrown();
+          },
+        });
+        const request = await ctx.callback({ result: 10 });
+        const failed = await server.send(request);
+        expectError(failed, "HANDLER_FAILED");
+        expect(failed.text).not.toContain("database down");
+        expectAccepted(await server.send(request));
+        expect(server.received).toHaveLength(2);
       },
     );
 
