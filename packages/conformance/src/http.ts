@@ -68,7 +68,9 @@ export function uploadUntilAnswered(
   url: string,
   options: { headers: Record<string, string>; totalBytes: number; declareLength: boolean },
 ): Promise<UploadResult> {
-  const headers: Record<string, string | number> = { ...options.headers };
+  // Keep-alive, as Beam's sender (python-requests) asks: Bun answers an upload it stops reading
+  // on a `Connection: close` request by resetting the connection, with no answer at all.
+  const headers: Record<string, string | number> = { connection: "keep-alive", ...options.headers };
   if (options.declareLength) headers["content-length"] = options.totalBytes;
   const req = httpRequest(url, { method: "POST", headers, agent: false });
   const chunk = new Uint8Array(64 * 1024).fill(0x20);

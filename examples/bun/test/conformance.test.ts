@@ -1,0 +1,19 @@
+import { fileURLToPath } from "node:url";
+import { defineConformanceSuite } from "@taskhook/conformance";
+import { afterAll, describe } from "vitest";
+import { runtimeTarget } from "../../conformance/runtime-target.js";
+import { missingRuntime, runtimeBinary } from "../../runtime.mjs";
+import { requireRuntime, startProcess } from "../../smoke.js";
+
+describe.runIf(requireRuntime(missingRuntime("bun")))("Bun", () => {
+  const { target, stop } = runtimeTarget({ name: "fetch (Bun.serve)", nonPost: "405" }, () =>
+    startProcess({
+      command: runtimeBinary("bun") as string,
+      args: [fileURLToPath(new URL("conformance-server.ts", import.meta.url))],
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: {},
+    }),
+  );
+  afterAll(stop);
+  defineConformanceSuite(target);
+});

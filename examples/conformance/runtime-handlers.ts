@@ -1,0 +1,109 @@
+// Runs inside the runtime under test (Bun, workerd): Web APIs only. The conformance suite's
+// options hold functions (the recording `onCallback`, `onError`, a test's idempotency store),
+// which cannot cross into another process, so each becomes a call back to the test process over
+// HTTP, where the real function runs; its answer (or failure) comes back as the function's.
+import type { IdempotencyStore, TaskCallback } from "@taskhook/core";
+import { createCallbackHandler } from "@taskhook/fetch";
+
+/** What the test process sends to create one handler: the plain options, and where to call back. */
+export interface HandlerConfig {
+  /** The JSON-safe processor options (secret, limits, toleranceSeconds...). */
+  options: Record<string, unknown>;
+  /** The suite's clock, sampled when the handler was made: it stays at this instant. */
+  nowMs?: number;
+  /** `default`: the runtime's own in-memory store; `off`: `idempotency: false`; `remote`: the test's store. */
+  store: "default" | "off" | "remote";
+  /** The test process's control server, which runs `onCallback`, `onError` and the store. */
+  control: string;
+}
+
+/** A callback as it crosses the process boundary: the raw body as base64. */
+export type WireCallback = Omit<TaskCallback, "body"> & { body: string };
+
+const handlersPath = "/handlers/";
+
+/**
+ * The runtime's whole server: `POST /handlers` makes a handler from a {@link HandlerConfig} and
+ * answers its path; `DELETE /handlers/<id>` drops it; any request to `/handlers/<id>` is that
+ * handler's. One runtime process serves every test of a file, each test with its own handler
+ * (and so its own default store).
+ */
+export function createHandlerRouter(): (request: Request) => Promise<Response> {
+  const handlers = new Map<string, (request: Request) => Promise<Response>>();
+  let nextId = 1;
+  return async (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/handlers" && request.method === "POST") {
+      const id = String(nextId++);
+      const reports = new Set<Promise<unknown>>();
+      const handle = createCallbackHandler(optionsFrom((await request.json()) as HandlerConfig, reports));
+      // `onError` cannot make the answer wait, so the router does: what it reported is recorded
+      // in the test process before the client sees the answer, as it is in process.
+      handlers.set(id, async (callbackRequest) => {
+        const response = await handle(callbackRequest);
+        await Promise.all(reports);
+        return response;
+      });
+      return Response.json({ path: `${handlersPath}${id}` });
+    }
+    const id = pathname.startsWith(handlersPath) ? pathname.slice(handlersPath.length) : "";
+    const handler = handlers.get(id);
+    if (handler === undefined) return new Response(`no handler at ${pathname}`, { status: 404 });
+    if (request.method === "DELETE" && request.headers.get("x-conformance-control") === "close") {
+      handlers.delete(id);
+      return new Response(null, { status: 204 });
+    }
+    return handler(request);
+  };
+}
+
+function optionsFrom(
+  config: HandlerConfig,
+  reports: Set<Promise<unknown>>,
+): Parameters<typeof createCallbackHandler>[0] {
+  const call = (path: string, payload: unknown) => control(config.control, path, payload);
+  const options = {
+    ...(config.options as { secret: string | readonly string[] }),
+    onCallback: (callback: TaskCallback) => call("callback", toWire(callback)),
+    onError: (error: unknown, callback?: TaskCallback) => {
+      const report = call("error", { error: describe(error), callback: callback && toWire(callback) }).catch(() => {});
+      reports.add(report);
+      void report.finally(() => reports.delete(report));
+    },
+  };
+  if (config.nowMs !== undefined) {
+    const nowMs = config.nowMs;
+    Object.assign(options, { now: () => nowMs });
+  }
+  if (config.store === "off") Object.assign(options, { idempotency: false });
+  if (config.store === "remote") {
+    const store: IdempotencyStore = {
+      begin: (key, ttlMs) => call("store/begin", [key, ttlMs]) as ReturnType<IdempotencyStore["begin"]>,
+      complete: async (key, ttlMs) => void (await call("store/complete", [key, ttlMs])),
+      release: async (key) => void (await call("store/release", [key])),
+    };
+    Object.assign(options, { idempotency: store });
+  }
+  return options;
+}
+
+async function control(base: string, path: string, payload: unknown): Promise<unknown> {
+  const response = await fetch(new URL(path, base), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(payload),
+  });
+  const answer = (await response.json()) as { value?: unknown; error?: string };
+  if (!response.ok) throw new Error(answer.error ?? `control answered ${response.status}`);
+  return answer.value;
+}
+
+function toWire(callback: TaskCallback): WireCallback {
+  let binary = "";
+  for (const byte of callback.body) binary += String.fromCharCode(byte);
+  return { ...callback, body: btoa(binary) };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
