@@ -55,8 +55,10 @@ export async function send(url: string, request: SendRequest = {}): Promise<Send
 
 /** The outcome of {@link uploadUntilAnswered}. */
 export interface UploadResult extends SendResponse {
-  /** Body bytes handed to the socket when the answer arrived. */
+  /** Body bytes handed to the socket when the answer arrived (or the connection was reset). */
   bytesSentBeforeAnswer: number;
+  /** The server reset the connection before any answer arrived (`status` is then 0). */
+  resetBeforeAnswer?: boolean;
 }
 
 /**
@@ -77,8 +79,18 @@ export function uploadUntilAnswered(
   let sent = 0;
   let answered = false;
   return new Promise<UploadResult>((resolve, reject) => {
-    req.on("error", (error) => {
-      if (!answered) reject(error);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      if (error.code !== "ECONNRESET" && error.code !== "EPIPE") reject(error);
+      else
+        resolve({
+          status: 0,
+          headers: {},
+          text: "",
+          json: undefined,
+          bytesSentBeforeAnswer: sent,
+          resetBeforeAnswer: true,
+        });
     });
     req.on("response", (res) => {
       answered = true;
@@ -157,6 +169,11 @@ export interface RawOptions {
    * answer then destroys that answer unread.
    */
   readAfterWrite?: boolean;
+  /**
+   * Stop once this many complete answers arrived, without waiting for the close: workerd keeps
+   * a connection open after answering a `Connection: close` request. Default: wait for the close.
+   */
+  stopAfterAnswers?: number;
 }
 
 /** What came back on one raw connection. */
@@ -191,7 +208,11 @@ export function sendRaw(
       resolve({ responses: parseResponses(Buffer.concat(received)), closedByServer, partsWritten });
     };
     const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
-    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      const enough = options.stopAfterAnswers;
+      if (enough !== undefined && parseResponses(Buffer.concat(received)).length >= enough) finish(false);
+    });
     // A reset after the answer (the server closing with unread bytes) still counts as closed.
     socket.on("error", () => finish(true));
     socket.on("close", () => finish(true));

@@ -106,11 +106,12 @@ function keyAndLimitCases(ctx: SuiteContext): void {
   const maxBodyBytes = 64 * 1024;
   const totalBytes = 1024 * maxBodyBytes;
   for (const declareLength of [true, false]) {
-    it(`a 64 MiB upload over a 64 KiB limit ${declareLength ? "with Content-Length" : "chunked"} -> 413 before it is read`, async () => {
+    it(`a 64 MiB upload over a 64 KiB limit ${declareLength ? "with Content-Length" : "chunked"} -> 413 before it is read, or reset unanswered (workerd)`, async () => {
       const server = await ctx.start({ options: { maxBodyBytes } });
       const { headers } = await ctx.callback({ result: 10 });
       const result = await uploadUntilAnswered(server.url, { headers, totalBytes, declareLength });
-      expectError(result, "BODY_TOO_LARGE");
+      // workerd resets an upload it stops reading, at times before its 413 has reached the client.
+      if (!result.resetBeforeAnswer) expectError(result, "BODY_TOO_LARGE");
       // A server that reads (or buffers) the whole upload before answering lets the client send all of it.
       expect(result.bytesSentBeforeAnswer).toBeLessThan(totalBytes / 2);
       expect(server.received).toHaveLength(0);

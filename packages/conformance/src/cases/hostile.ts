@@ -164,7 +164,10 @@ function slowBodyCases(ctx: SuiteContext): void {
       const bytes = rawRequest(server.url, { ...withHeaders(request), contentLength: body.length - 5 });
       const cut = bytes.length - 5;
       // The last 5 bytes follow only if no answer came within a second.
-      const result = await sendRaw(server.url, [bytes.subarray(0, cut), bytes.subarray(cut)], { gapMs: 1000 });
+      const result = await sendRaw(server.url, [bytes.subarray(0, cut), bytes.subarray(cut)], {
+        gapMs: 1000,
+        stopAfterAnswers: 1,
+      });
       expectError(firstAnswer(result), "INVALID_SIGNATURE");
       expect(result.partsWritten).toBe(1);
       expect(server.received).toHaveLength(0);
@@ -186,7 +189,8 @@ function slowBodyCases(ctx: SuiteContext): void {
       const server = await ctx.start({ options: { bodyTimeoutMs } });
       const request = await ctx.callback({ result: 10 });
       const body = bytesOf(request.body);
-      const result = await exchange(server, { ...withHeaders(request, {}, false), contentLength: body.length + 64 });
+      const held = { ...withHeaders(request, {}, false), contentLength: body.length + 64 };
+      const result = await exchange(server, held, { stopAfterAnswers: Number.POSITIVE_INFINITY });
       expectError(firstAnswer(result), "REQUEST_TIMEOUT");
       expect(result.closedByServer, "the server must close the connection after a 408").toBe(true);
       expect(server.received).toHaveLength(0);
@@ -373,7 +377,9 @@ function floodCases(ctx: SuiteContext): void {
       const valid = await Promise.all(Array.from({ length: validCount }, (_, i) => ctx.callback({ valid: i })));
 
       const [results, answers] = await Promise.all([
-        Promise.all(floods.map((bytes) => sendRaw(server.url, bytes, { waitMs: 15_000 }))),
+        Promise.all(
+          floods.map((bytes) => sendRaw(server.url, bytes, { waitMs: 15_000, stopAfterAnswers: perConnection })),
+        ),
         Promise.all(valid.map((request) => server.send(request))),
       ]);
 
@@ -390,9 +396,12 @@ function floodCases(ctx: SuiteContext): void {
   });
 }
 
-/** One raw request on its own connection, answers collected until the server closes it. */
+/**
+ * One raw request on its own connection, collected until its answer is complete or the server
+ * closes it. A case that checks the close passes `stopAfterAnswers: Infinity`.
+ */
 function exchange(server: TestServer, request: RawRequest, options: RawOptions = {}): Promise<RawResult> {
-  return sendRaw(server.url, rawRequest(server.url, request), { waitMs: 5000, ...options });
+  return sendRaw(server.url, rawRequest(server.url, request), { waitMs: 5000, stopAfterAnswers: 1, ...options });
 }
 
 /**

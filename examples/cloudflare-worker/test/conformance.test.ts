@@ -1,0 +1,11 @@
+import { defineConformanceSuite } from "@taskhook/conformance";
+import { afterAll } from "vitest";
+import { runtimeTarget } from "../../conformance/runtime-target.js";
+import { startWorker } from "../workerd.mjs";
+
+const { target, stop } = runtimeTarget({ name: "fetch (workerd)", nonPost: "405" }, async () => {
+  const worker = await startWorker({ entry: new URL("conformance-worker.ts", import.meta.url) });
+  return { url: worker.url.href, stop: worker.stop };
+});
+afterAll(stop);
+defineConformanceSuite(target);

@@ -1,0 +1,3 @@
+import { defineSmokeTest } from "../../smoke.js";
+
+defineSmokeTest(import.meta.url);
