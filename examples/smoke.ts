@@ -53,9 +53,16 @@ const lifetimeLimit = new URL("./smoke-lifetime.mjs", import.meta.url).href;
 export async function startExample(directory: URL, options: ExampleOptions = {}): Promise<RunningExample> {
   const secret = options.secret ?? "sk_smoke_test";
   const cwd = fileURLToPath(directory);
-  const env = { TASKHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1", NODE_OPTIONS: `--import=${lifetimeLimit}` };
+  const env = { TASKHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1" };
+  // A build ends by itself, and may take longer than the servers' lifetime limit.
   if (options.build !== undefined) await runToCompletion("pnpm", ["--silent", options.build], cwd, env);
-  const spec = { command: "pnpm", args: ["--silent", "start"], cwd, env, ...options };
+  const spec = {
+    command: "pnpm",
+    args: ["--silent", "start"],
+    cwd,
+    env: { ...env, NODE_OPTIONS: `--import=${lifetimeLimit}` },
+    ...options,
+  };
   return { ...(await startProcess(spec)), secret };
 }
 
