@@ -56,6 +56,12 @@ export interface ConformanceTarget {
    * reading. A fetch-style adapter leaves the connection to its runtime's server. Default false.
    */
   ownsConnection?: boolean;
+  /**
+   * Why the runtime's server keeps a connection open whatever the handler answers, when it does
+   * (Deno.serve ignores the `Connection: close` of a 408): the timeout cases then check the 408
+   * but not the close. Leave unset everywhere else.
+   */
+  keepsConnectionsOpen?: string;
   /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
   vectors?: string;
 }
