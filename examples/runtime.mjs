@@ -38,12 +38,24 @@ export function runtimeBinary(name) {
 
 /**
  * Why `name` cannot run here, or `undefined` when its binary is installed.
- * @param {"bun" | "deno"} name
+ * @param {"bun" | "deno" | "workerd"} name
  * @returns {Error | undefined}
  */
 export function missingRuntime(name) {
-  const binary = runtimeBinary(name);
+  const binary = name === "workerd" ? workerdBinary() : runtimeBinary(name);
   return binary instanceof Error ? binary : undefined;
+}
+
+// Miniflare finds workerd itself; this only tells whether it will.
+function workerdBinary() {
+  try {
+    const fromExample = createRequire(join(here, "cloudflare-worker", "package.json"));
+    const fromMiniflare = createRequire(fromExample.resolve("miniflare/package.json"));
+    const binary = fromMiniflare("workerd").default;
+    return existsSync(binary) ? binary : new Error(`workerd: ${binary} is missing`);
+  } catch (error) {
+    return new Error(`workerd: no binary for this platform (${error.message.split("\n")[0]})`);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,11 +1,15 @@
 import { defineConformanceSuite } from "@taskhook/conformance";
-import { afterAll } from "vitest";
+import { afterAll, describe } from "vitest";
 import { runtimeTarget } from "../../conformance/runtime-target.js";
+import { missingRuntime } from "../../runtime.mjs";
+import { requireRuntime } from "../../smoke.js";
 import { startWorker } from "../workerd.mjs";
 
-const { target, stop } = runtimeTarget({ name: "fetch (workerd)", nonPost: "405" }, async () => {
-  const worker = await startWorker({ entry: new URL("conformance-worker.ts", import.meta.url) });
-  return { url: worker.url.href, stop: worker.stop };
+describe.runIf(requireRuntime(missingRuntime("workerd")))("workerd", () => {
+  const { target, stop } = runtimeTarget({ name: "fetch (workerd)", nonPost: "405" }, async () => {
+    const worker = await startWorker({ entry: new URL("conformance-worker.ts", import.meta.url) });
+    return { url: worker.url.href, stop: worker.stop };
+  });
+  afterAll(stop);
+  defineConformanceSuite(target);
 });
-afterAll(stop);
-defineConformanceSuite(target);

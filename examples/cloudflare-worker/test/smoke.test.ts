@@ -1,3 +1,4 @@
+import { missingRuntime } from "../../runtime.mjs";
 import { defineSmokeTest } from "../../smoke.js";
 
-defineSmokeTest(import.meta.url);
+defineSmokeTest(import.meta.url, { runtime: missingRuntime("workerd") });
