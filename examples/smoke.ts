@@ -169,22 +169,31 @@ export function requireRuntime(missing: Error | undefined): boolean {
   return false;
 }
 
+/** How an example differs from the rest, for {@link defineSmokeTest}. */
+export interface SmokeOptions extends ExampleOptions {
+  /** Why the example's runtime cannot run here, from `missingRuntime`; its tests are then skipped (failed in CI). */
+  runtime?: Error | undefined;
+  /**
+   * Why the runtime may reset the connection of an upload over the limit instead of answering
+   * 413 (workerd does, at times, when the answer is ready before the body is sent); the case
+   * then accepts that reset, never a 2xx.
+   */
+  resetsLargeUploads?: string;
+}
+
 /**
  * The smoke test every runnable example shares, on its own `pnpm start`: a verified callback is
  * logged as one line; a tampered, a stale, a forged one and one over the default body limit are
  * refused and never logged; Beam's retry of a delivered callback is answered as a duplicate and
  * logged once.
  */
-export function defineSmokeTest(
-  testFileUrl: string,
-  options: ExampleOptions & { runtime?: Error | undefined } = {},
-): void {
+export function defineSmokeTest(testFileUrl: string, options: SmokeOptions = {}): void {
   const timeout = 30_000 + (options.startTimeoutMs ?? 0);
   describe.runIf(requireRuntime(options.runtime))("smoke test", () => {
     test("`pnpm start` logs each verified callback, and only those", { timeout }, async () => {
       const example = await startExample(new URL("..", testFileUrl), options);
       try {
-        await exerciseExample(example);
+        await exerciseExample(example, options);
       } finally {
         await example.stop();
       }
@@ -196,7 +205,7 @@ export function defineSmokeTest(
   });
 }
 
-async function exerciseExample({ url, secret, waitForLine }: RunningExample): Promise<void> {
+async function exerciseExample({ url, secret, waitForLine }: RunningExample, options: SmokeOptions): Promise<void> {
   // One attempt each: a 4xx is final for Beam anyway, and a 5xx must show as a failure here.
   const send = (taskId: string, data: unknown, extra: Partial<Parameters<typeof sendCallback>[1]> = {}) =>
     sendCallback(url, { secret, taskId, data, retryDelaysMs: [], ...extra });
@@ -231,5 +240,6 @@ async function exerciseExample({ url, secret, waitForLine }: RunningExample): Pr
   });
   // `{"data": "xx..."}` with DEFAULT_MAX_BODY_BYTES x's is 12 bytes over the default limit.
   const tooLarge = await send("smoke-too-large", "x".repeat(DEFAULT_MAX_BODY_BYTES));
-  expect(answer(tooLarge)).toEqual({ status: 413, code: "BODY_TOO_LARGE" });
+  const reset = tooLarge.attempts[0]?.outcome === "network-error" && options.resetsLargeUploads !== undefined;
+  if (!reset) expect(answer(tooLarge)).toEqual({ status: 413, code: "BODY_TOO_LARGE" });
 }

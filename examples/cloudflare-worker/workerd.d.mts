@@ -5,3 +5,5 @@ export function startWorker(options: {
   host?: string;
   port?: number;
 }): Promise<{ url: URL; stop(): Promise<void> }>;
+/** What the tests accept from workerd that other runtimes must not do, and why. */
+export const resetsLargeUploads: string;

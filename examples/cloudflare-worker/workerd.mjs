@@ -38,3 +38,6 @@ export async function startWorker({ entry, bindings = {}, host = "127.0.0.1", po
   const url = await mf.ready;
   return { url, stop: () => mf.dispose() };
 }
+
+/** What the tests accept from workerd that other runtimes must not do, and why. */
+export const resetsLargeUploads = "workerd resets an upload it stopped reading, at times before its 413 is out";

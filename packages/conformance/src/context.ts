@@ -62,6 +62,12 @@ export interface ConformanceTarget {
    * but not the close. Leave unset everywhere else.
    */
   keepsConnectionsOpen?: string;
+  /**
+   * Why the runtime's server may reset an upload it stopped reading before its 413 reaches the
+   * client, when it does (workerd, at times): the 64 MiB upload cases then accept that reset,
+   * still checking that most of the upload was never sent. Leave unset everywhere else.
+   */
+  resetsLargeUploads?: string;
   /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
   vectors?: string;
 }
