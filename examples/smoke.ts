@@ -165,7 +165,8 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
 export function requireRuntime(missing: Error | undefined): boolean {
   if (missing === undefined) return true;
   const ci = (process.env.CI ?? "").toLowerCase();
-  if (ci !== "" && ci !== "0" && ci !== "false") throw new Error(`CI=true and a runtime is missing: ${missing.message}`);
+  if (ci !== "" && ci !== "0" && ci !== "false")
+    throw new Error(`CI=true and a runtime is missing: ${missing.message}`);
   console.warn(`skipped: ${missing.message}`);
   return false;
 }
