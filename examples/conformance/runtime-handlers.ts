@@ -98,10 +98,16 @@ async function control(base: string, path: string, payload: unknown): Promise<un
   return answer.value;
 }
 
+/** JSON has no -0 (Beam sends `-0.0`), so it crosses as this marker; runtime-target.ts revives it. */
+export const negativeZero = "__taskhook_negative_zero__";
+
 function toWire(callback: TaskCallback): WireCallback {
   let binary = "";
   for (const byte of callback.body) binary += String.fromCharCode(byte);
-  return { ...callback, body: btoa(binary) };
+  const data = JSON.parse(
+    JSON.stringify(callback.data ?? null, (_, value) => (Object.is(value, -0) ? { [negativeZero]: true } : value)),
+  );
+  return { ...callback, data: callback.data === undefined ? undefined : data, body: btoa(binary) };
 }
 
 function describe(error: unknown): string {

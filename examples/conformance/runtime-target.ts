@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ConformanceTarget, type StartOptions, startHttpServer } from "@taskhook/conformance";
 import type { IdempotencyStore, TaskCallback } from "@taskhook/core";
-import type { HandlerConfig, WireCallback } from "./runtime-handlers.js";
+import { type HandlerConfig, negativeZero, type WireCallback } from "./runtime-handlers.js";
 
 /** A runtime serving runtime-handlers.ts's router at `url`. */
 export interface RuntimeServer {
@@ -91,5 +91,20 @@ function run(options: StartOptions, path: string, payload: unknown): unknown {
 }
 
 function fromWire(callback: WireCallback): TaskCallback {
-  return { ...callback, body: new Uint8Array(Buffer.from(callback.body, "base64")) };
+  return {
+    ...callback,
+    data: reviveNegativeZero(callback.data),
+    body: new Uint8Array(Buffer.from(callback.body, "base64")),
+  };
+}
+
+function reviveNegativeZero(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (negativeZero in value && Object.keys(value).length === 1) return -0;
+  // Objects are revived in place; only a marker is replaced (so a `__proto__` key stays a plain key).
+  for (const [key, inner] of Object.entries(value)) {
+    const revived = reviveNegativeZero(inner);
+    if (revived !== inner) Object.defineProperty(value, key, { value: revived, enumerable: true, writable: true });
+  }
+  return value;
 }
