@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_MAX_BODY_BYTES, sendCallback } from "@taskhook/core";
+import { sendCallback } from "@taskhook/core";
+import { DEFAULT_MAX_BODY_BYTES } from "@taskhook/core/adapter";
 import { describe, expect, test } from "vitest";
 
 export interface RunningExample {
