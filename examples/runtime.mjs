@@ -66,6 +66,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const child = spawn(binary, args, { stdio: "inherit" });
+  // The smoke tests' lifetime limit ends this process with process.exit: the runtime goes with it.
+  process.on("exit", () => child.kill("SIGKILL"));
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

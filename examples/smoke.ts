@@ -76,7 +76,8 @@ export async function startProcess(spec: ProcessSpec): Promise<Omit<RunningExamp
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin stays open for the child's life and closes when this process ends, however it ends.
+    stdio: ["pipe", "pipe", "pipe"],
   });
   const lines: string[] = [];
   let stderr = "";

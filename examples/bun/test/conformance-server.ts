@@ -3,3 +3,8 @@ import { createHandlerRouter } from "../../conformance/runtime-handlers.js";
 
 const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createHandlerRouter() });
 console.log(`listening on ${server.url}`);
+
+// Ends with the test process, however that ended: its end closes this stdin.
+const stdin = Bun.stdin.stream().getReader();
+while (!(await stdin.read()).done);
+process.exit(0);
