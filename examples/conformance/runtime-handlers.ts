@@ -2,7 +2,7 @@
 // options hold functions (the recording `onCallback`, `onError`, a test's idempotency store),
 // which cannot cross into another process, so each becomes a call back to the test process over
 // HTTP, where the real function runs; its answer (or failure) comes back as the function's.
-import type { IdempotencyStore, TaskCallback } from "@taskhook/core";
+import type { IdempotencyStore, RejectionInfo, TaskCallback, TaskCallbackError } from "@taskhook/core";
 import { createCallbackHandler } from "@taskhook/fetch";
 
 /** What the test process sends to create one handler: the plain options, and where to call back. */
@@ -37,7 +37,7 @@ export function createHandlerRouter(): (request: Request) => Promise<Response> {
       const id = String(nextId++);
       const reports = new Set<Promise<unknown>>();
       const handle = createCallbackHandler(optionsFrom((await request.json()) as HandlerConfig, reports));
-      // `onError` cannot make the answer wait, so the router does: what it reported is recorded
+      // `onError` and `onRejected` cannot make the answer wait, so the router does: what they report is recorded
       // in the test process before the client sees the answer, as it is in process.
       handlers.set(id, async (callbackRequest) => {
         const response = await handle(callbackRequest);
@@ -65,12 +65,16 @@ function optionsFrom(
   const options = {
     ...(config.options as { secret: string | readonly string[] }),
     onCallback: (callback: TaskCallback) => call("callback", toWire(callback)),
-    onError: (error: unknown, callback?: TaskCallback) => {
-      const report = call("error", { error: describe(error), callback: callback && toWire(callback) }).catch(() => {});
-      reports.add(report);
-      void report.finally(() => reports.delete(report));
-    },
+    onError: (error: unknown, callback?: TaskCallback) =>
+      report(call("error", { error: describe(error), callback: callback && toWire(callback) })),
+    onRejected: (error: TaskCallbackError, info: RejectionInfo) =>
+      report(call("rejected", { code: error.code, message: error.message, info })),
   };
+  function report(sent: Promise<unknown>): void {
+    const settled = sent.catch(() => {});
+    reports.add(settled);
+    void settled.finally(() => reports.delete(settled));
+  }
   if (config.nowMs !== undefined) {
     const nowMs = config.nowMs;
     Object.assign(options, { now: () => nowMs });

@@ -4,7 +4,13 @@
 // (`onCallback`, `onError`, a test's idempotency store) when the runtime calls them.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ConformanceTarget, type StartOptions, startHttpServer } from "@taskhook/conformance";
-import type { IdempotencyStore, TaskCallback } from "@taskhook/core";
+import {
+  type IdempotencyStore,
+  type RejectionInfo,
+  type TaskCallback,
+  TaskCallbackError,
+  type TaskCallbackErrorCode,
+} from "@taskhook/core";
 import { type HandlerConfig, negativeZero, type WireCallback } from "./runtime-handlers.js";
 
 /** A runtime serving runtime-handlers.ts's router at `url`. */
@@ -44,8 +50,10 @@ export function runtimeTarget(
 }
 
 function handlerConfig(options: StartOptions, control: string): HandlerConfig {
-  const { onCallback, onError, now, idempotency, schema, ...plain } = options;
+  const { onCallback, onError, onRejected, now, idempotency, schema, ...plain } = options;
   if (schema !== undefined) throw new Error("a schema cannot be sent to another runtime; no conformance case uses one");
+  const functions = Object.keys(plain).filter((key) => typeof plain[key as keyof typeof plain] === "function");
+  if (functions.length > 0) throw new Error(`runtime-target.ts does not forward ${functions.join(", ")} yet`);
   const config: HandlerConfig = {
     options: plain,
     store: idempotency === undefined ? "default" : idempotency === false ? "off" : "remote",
@@ -78,6 +86,10 @@ function run(options: StartOptions, path: string, payload: unknown): unknown {
     case "/error": {
       const { error, callback } = payload as { error: string; callback?: WireCallback };
       return options.onError?.(new Error(error), callback && fromWire(callback));
+    }
+    case "/rejected": {
+      const { code, message, info } = payload as { code: TaskCallbackErrorCode; message: string; info: RejectionInfo };
+      return options.onRejected?.(new TaskCallbackError(code, message), info);
     }
     case "/store/begin":
       return store.begin(...(payload as [string, number]));
