@@ -6,13 +6,20 @@ import { missingRuntime, runtimeBinary } from "../../runtime.mjs";
 import { requireRuntime, startProcess } from "../../smoke.js";
 
 describe.runIf(requireRuntime(missingRuntime("bun")))("Bun", () => {
-  const { target, stop } = runtimeTarget({ name: "fetch (Bun.serve)", nonPost: "405" }, () =>
-    startProcess({
-      command: runtimeBinary("bun") as string,
-      args: [fileURLToPath(new URL("conformance-server.ts", import.meta.url))],
-      cwd: fileURLToPath(new URL("..", import.meta.url)),
-      env: {},
-    }),
+  const { target, stop } = runtimeTarget(
+    {
+      name: "fetch (Bun.serve)",
+      nonPost: "405",
+      // Bun's uWS closes the socket when it parses a request while the one before still awaits.
+      closesPipelinedConnections: "Bun.serve closes a connection that pipelines behind an awaited answer",
+    },
+    () =>
+      startProcess({
+        command: runtimeBinary("bun") as string,
+        args: [fileURLToPath(new URL("conformance-server.ts", import.meta.url))],
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        env: {},
+      }),
   );
   afterAll(stop);
   defineConformanceSuite(target);

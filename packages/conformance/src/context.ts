@@ -68,6 +68,13 @@ export interface ConformanceTarget {
    * still checking that most of the upload was never sent. Leave unset everywhere else.
    */
   resetsLargeUploads?: string;
+  /**
+   * Why the runtime's server closes a connection, unanswered, when a request arrives pipelined
+   * behind an answer that is still being computed, when it does (Bun.serve, for any answer that
+   * awaits more than a microtask): the flood case then sends each connection's requests one
+   * after another, each once the one before was answered. Leave unset everywhere else.
+   */
+  closesPipelinedConnections?: string;
   /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
   vectors?: string;
 }

@@ -174,6 +174,11 @@ export interface RawOptions {
    * a connection open after answering a `Connection: close` request. Default: wait for the close.
    */
   stopAfterAnswers?: number;
+  /**
+   * Write each part only once every part before it was answered (a keep-alive client that does
+   * not pipeline). Default false: parts go out without waiting for answers.
+   */
+  oneAtATime?: boolean;
 }
 
 /** What came back on one raw connection. */
@@ -201,15 +206,27 @@ export function sendRaw(
   const socket = connect({ host: hostname, port: Number(port) });
   const received: Buffer[] = [];
   let partsWritten = 0;
+  let wake = () => {};
+  const answered = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (socket.destroyed || parseResponses(Buffer.concat(received)).length >= count) resolve();
+        else wake = check;
+      };
+      check();
+    });
+  const stopWriting = () => socket.destroyed || (!options.oneAtATime && received.length > 0);
   return new Promise<RawResult>((resolve) => {
     const finish = (closedByServer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
+      wake();
       resolve({ responses: parseResponses(Buffer.concat(received)), closedByServer, partsWritten });
     };
     const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
     socket.on("data", (chunk: Buffer) => {
       received.push(chunk);
+      wake();
       const enough = options.stopAfterAnswers;
       if (enough !== undefined && parseResponses(Buffer.concat(received)).length >= enough) finish(false);
     });
@@ -219,9 +236,10 @@ export function sendRaw(
     if (options.readAfterWrite) socket.pause();
     socket.once("connect", async () => {
       for (const part of list) {
-        if (received.length > 0 || socket.destroyed) return;
+        if (options.oneAtATime) await answered(partsWritten);
+        if (stopWriting()) return;
         if (partsWritten > 0 && options.gapMs) await delay(options.gapMs);
-        if (received.length > 0 || socket.destroyed) return;
+        if (stopWriting()) return;
         socket.write(typeof part === "string" ? utf8(part) : part);
         partsWritten++;
       }
