@@ -106,12 +106,20 @@ async function control(base: string, path: string, payload: unknown): Promise<un
 export const negativeZero = "__taskhook_negative_zero__";
 
 function toWire(callback: TaskCallback): WireCallback {
-  let binary = "";
-  for (const byte of callback.body) binary += String.fromCharCode(byte);
   const data = JSON.parse(
     JSON.stringify(callback.data ?? null, (_, value) => (Object.is(value, -0) ? { [negativeZero]: true } : value)),
   );
-  return { ...callback, data: callback.data === undefined ? undefined : data, body: btoa(binary) };
+  return { ...callback, data: callback.data === undefined ? undefined : data, body: base64(callback.body) };
+}
+
+// A 12 MiB body byte by byte took 4.6 s in Bun, past the case's timeout: the runtime's own
+// encoder where it has one (Bun, Deno), else 32 KiB at a time.
+function base64(bytes: Uint8Array): string {
+  const native = (bytes as Uint8Array & { toBase64?: () => string }).toBase64;
+  if (native !== undefined) return native.call(bytes);
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += 0x8000) parts.push(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
+  return btoa(parts.join(""));
 }
 
 function describe(error: unknown): string {
