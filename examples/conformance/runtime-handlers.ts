@@ -37,8 +37,10 @@ export function createHandlerRouter(): (request: Request) => Promise<Response> {
       const id = String(nextId++);
       const reports = new Set<Promise<unknown>>();
       const handle = createCallbackHandler(optionsFrom((await request.json()) as HandlerConfig, reports));
-      // `onError` and `onRejected` cannot make the answer wait, so the router does: what they report is recorded
-      // in the test process before the client sees the answer, as it is in process.
+      // `onError` cannot make the answer wait, so the router does: what it reports is recorded in the test process
+      // before the client sees the answer, as it is in process. `onRejected` does not hold the answer (the suite
+      // waits for its reports): held, a refusal's answer waited on the test process, which let a 64 MiB upload
+      // run on past its 413, and Bun closes a pipelined connection behind any awaited answer.
       handlers.set(id, async (callbackRequest) => {
         const response = await handle(callbackRequest);
         await Promise.all(reports);
@@ -67,9 +69,14 @@ function optionsFrom(
     onCallback: (callback: TaskCallback) => call("callback", toWire(callback)),
     onError: (error: unknown, callback?: TaskCallback) =>
       report(call("error", { error: describe(error), callback: callback && toWire(callback) })),
-    onRejected: (error: TaskCallbackError, info: RejectionInfo) =>
-      report(call("rejected", { code: error.code, message: error.message, info })),
+    onRejected: (error: TaskCallbackError, info: RejectionInfo) => {
+      // One after another, so the test process records them in the order they were made.
+      rejected = rejected
+        .then(() => call("rejected", { code: error.code, message: error.message, info }))
+        .catch(() => {});
+    },
   };
+  let rejected: Promise<unknown> = Promise.resolve();
   function report(sent: Promise<unknown>): void {
     const settled = sent.catch(() => {});
     reports.add(settled);
