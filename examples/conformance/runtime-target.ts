@@ -31,7 +31,10 @@ export function runtimeTarget(
   const start = async (options: StartOptions) => {
     runtime ??= boot();
     const { url } = await runtime;
-    const control = await startHttpServer((request, response) => void answerControl(options, request, response));
+    const rejected = rejectedInOrder(options);
+    const control = await startHttpServer(
+      (request, response) => void answerControl(options, rejected, request, response),
+    );
     const created = await fetch(new URL("/handlers", url), {
       method: "POST",
       body: JSON.stringify(handlerConfig(options, control.url)),
@@ -63,7 +66,15 @@ function handlerConfig(options: StartOptions, control: string): HandlerConfig {
   return config;
 }
 
-async function answerControl(options: StartOptions, request: IncomingMessage, response: ServerResponse) {
+type Rejected = { seq: number; code: TaskCallbackErrorCode; message: string; info: RejectionInfo };
+type RejectedInOrder = (report: Rejected) => void;
+
+async function answerControl(
+  options: StartOptions,
+  rejected: RejectedInOrder,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const payload: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -71,14 +82,14 @@ async function answerControl(options: StartOptions, request: IncomingMessage, re
     response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   try {
     reply(200, {
-      value: (await run(options, new URL(request.url ?? "/", "http://control").pathname, payload)) ?? null,
+      value: (await run(options, rejected, new URL(request.url ?? "/", "http://control").pathname, payload)) ?? null,
     });
   } catch (error) {
     reply(500, { error: error instanceof Error ? error.message : String(error) });
   }
 }
 
-function run(options: StartOptions, path: string, payload: unknown): unknown {
+function run(options: StartOptions, rejected: RejectedInOrder, path: string, payload: unknown): unknown {
   const store = options.idempotency as IdempotencyStore;
   switch (path) {
     case "/callback":
@@ -87,10 +98,8 @@ function run(options: StartOptions, path: string, payload: unknown): unknown {
       const { error, callback } = payload as { error: string; callback?: WireCallback };
       return options.onError?.(new Error(error), callback && fromWire(callback));
     }
-    case "/rejected": {
-      const { code, message, info } = payload as { code: TaskCallbackErrorCode; message: string; info: RejectionInfo };
-      return options.onRejected?.(new TaskCallbackError(code, message), info);
-    }
+    case "/rejected":
+      return rejected(payload as Rejected);
     case "/store/begin":
       return store.begin(...(payload as [string, number]));
     case "/store/complete":
@@ -100,6 +109,19 @@ function run(options: StartOptions, path: string, payload: unknown): unknown {
     default:
       throw new Error(`unknown control call ${path}`);
   }
+}
+
+/** The runtime numbers its refusal reports, which may arrive out of order: they reach `onRejected` in order. */
+function rejectedInOrder(options: StartOptions): RejectedInOrder {
+  const waiting = new Map<number, Rejected>();
+  let next = 0;
+  return (report) => {
+    waiting.set(report.seq, report);
+    for (let due = waiting.get(next); due !== undefined; due = waiting.get(next)) {
+      waiting.delete(next++);
+      options.onRejected?.(new TaskCallbackError(due.code, due.message), due.info);
+    }
+  };
 }
 
 function fromWire(callback: WireCallback): TaskCallback {
