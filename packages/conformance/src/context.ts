@@ -69,6 +69,13 @@ export interface ConformanceTarget {
    */
   resetsLargeUploads?: string;
   /**
+   * Why the runtime's server reads a request body ahead of the handler, when it does (Bun.serve
+   * keeps taking an upload the handler stopped reading, tens of MB on a busy machine): the
+   * 64 MiB upload cases then check the 413 and that the handler never ran, but not how much of
+   * the upload was sent first. Leave unset everywhere else.
+   */
+  readsUploadsAhead?: string;
+  /**
    * Why the runtime's server closes a connection, unanswered, when a request arrives pipelined
    * behind an answer that is still being computed, when it does (Bun.serve, for any answer that
    * awaits more than a microtask): the flood case then sends each connection's requests one
