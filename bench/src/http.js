@@ -10,7 +10,9 @@ const serverScript = fileURLToPath(new URL("./http-server.js", import.meta.url))
 
 /** Which entries can run here: those whose packages are installed in bench/. */
 export function availableEntries() {
-  return httpEntries.filter((entry) => entry.requires.every(isInstalled));
+  // BENCH_HTTP=fetch,hono runs only those pairs (to iterate on one adapter).
+  const only = process.env.BENCH_HTTP?.split(",");
+  return httpEntries.filter((e) => e.requires.every(isInstalled) && (only === undefined || only.includes(e.name)));
 }
 
 function startServer(entry, which) {
@@ -19,6 +21,19 @@ function startServer(entry, which) {
     child.once("message", (message) => resolve({ child, port: message.port }));
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`${entry.name} ${which} server exited ${code}`)));
+  });
+}
+
+/** The server process's CPU time so far (user + system), in microseconds. */
+function serverCpu(server) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.cpu === undefined) return;
+      server.child.off("message", onMessage);
+      resolve(message.cpu.user + message.cpu.system);
+    };
+    server.child.on("message", onMessage);
+    server.child.send("cpu");
   });
 }
 
@@ -59,13 +74,22 @@ async function load(port, seconds, connections) {
   });
   const ok = result["2xx"];
   const failed = result.non2xx + result.errors + result.timeouts;
-  return { rps: ok / (result.duration ?? seconds), failed };
+  return { rps: ok / (result.duration ?? seconds), failed, answered: ok + result.non2xx };
+}
+
+/** One load segment on `server`: its req/s and the server's CPU microseconds per answered request. */
+async function segment(server, seconds, connections) {
+  const before = await serverCpu(server);
+  const r = await load(server.port, seconds, connections);
+  const cpu = (await serverCpu(server)) - before;
+  return { ...r, cpuPerRequest: r.answered > 0 ? cpu / r.answered : Number.NaN };
 }
 
 /**
- * Requests/s of every available adapter route against its framework's bare+floor route.
- * Both servers run at once in their own processes (autocannon runs here); segments alternate
- * A B B A ..., and the ratio is the median of the per-pair ratios.
+ * Requests/s of every available adapter route against its framework's bare+floor route, and
+ * the server process's CPU time per request. Both servers run at once in their own processes
+ * (autocannon runs here); segments alternate A B B A ..., the ratio is the median of the
+ * per-pair ratios and the added CPU the median of the per-pair differences.
  */
 export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSeconds = 0.5, connections = 50 } = {}) {
   const results = [];
@@ -74,14 +98,16 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
     const adapter = await startServer(entry, "adapter");
     try {
       const samples = { bare: [], adapter: [] };
+      const cpu = { bare: [], adapter: [] };
       const failed = { bare: 0, adapter: 0 };
       await load(bare.port, warmupSeconds, connections);
       await load(adapter.port, warmupSeconds, connections);
       for (let i = 0; i < segments; i++) {
         const order = i % 2 === 0 ? ["bare", "adapter"] : ["adapter", "bare"];
         for (const which of order) {
-          const r = await load(which === "bare" ? bare.port : adapter.port, segmentSeconds, connections);
+          const r = await segment(which === "bare" ? bare : adapter, segmentSeconds, connections);
           samples[which].push(r.rps);
+          cpu[which].push(r.cpuPerRequest);
           failed[which] += r.failed;
         }
       }
@@ -91,8 +117,12 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
         bare: median(samples.bare),
         adapter: median(samples.adapter),
         ratio: median(samples.adapter.map((rps, i) => rps / samples.bare[i])),
+        cpuBare: median(cpu.bare),
+        cpuAdapter: median(cpu.adapter),
+        cpuAdded: median(cpu.adapter.map((us, i) => us - cpu.bare[i])),
         failed,
         samples,
+        cpu,
       });
       progress(`http ${entry.name} done`);
     } finally {
@@ -104,5 +134,9 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await runHttp()) console.log(JSON.stringify(r));
+  const quick = process.env.BENCH_QUICK === "1" ? { segments: 2, segmentSeconds: 1 } : {};
+  for (const r of await runHttp(quick)) {
+    const { samples, cpu, ...summary } = r;
+    console.log(JSON.stringify(summary));
+  }
 }

@@ -1,4 +1,5 @@
 import { beamSender } from "./beam.js";
+import { afterDeadline } from "./deadlines.js";
 import { isBinary, toBytes } from "./encoding.js";
 import { isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import { bodyTooLarge } from "./verify.js";
@@ -146,12 +147,12 @@ function startDeadline(timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
         rejectPending = reject;
         read.then(resolve, reject);
       }),
-    stop: () => clearTimeout(timer),
+    stop: () => cancel(),
   };
-  const timer = setTimeout(() => {
+  const cancel = afterDeadline(timeoutMs, () => {
     state.expired = true;
     rejectPending?.(error());
-  }, timeoutMs);
+  });
   return state;
 }
 

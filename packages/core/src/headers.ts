@@ -22,7 +22,7 @@ export function readHeader(headers: HeadersInput, name: string): string | undefi
   let value = Object.hasOwn(record, lower) ? record[lower] : undefined;
   if (value === undefined) {
     for (const key of Object.keys(record)) {
-      if (key.toLowerCase() === lower) {
+      if (key.length === lower.length && key.toLowerCase() === lower) {
         value = record[key];
         break;
       }

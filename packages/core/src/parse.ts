@@ -27,7 +27,7 @@ export function parseData(
   const data = extractData(bytes, contentType, largeIntegers);
   // Each level takes an opening and a closing bracket, and no decoding makes text longer
   // than its bytes, so a shorter body cannot nest that deep and needs no walk.
-  if (bytes.length > 2 * MAX_DATA_DEPTH && deeperThan(data, MAX_DATA_DEPTH)) {
+  if (bytes.length > 2 * MAX_DATA_DEPTH && !fewOpeners(bytes, MAX_DATA_DEPTH) && deeperThan(data, MAX_DATA_DEPTH)) {
     throw invalid(`The callback data is nested deeper than ${MAX_DATA_DEPTH} levels, which Beam never sends.`);
   }
   return data;
@@ -71,6 +71,24 @@ function extractData(bytes: Uint8Array, contentType: string | undefined, largeIn
     }
   }
   throw invalid(`The body is not valid JSON (${(jsonError as Error).message}).`, jsonError);
+}
+
+// "[", "{" and "%" (a form's data may hold "%5B"): data cannot nest deeper than the body has of them.
+const openers = [0x5b, 0x7b, 0x25];
+
+/**
+ * True when the body holds at most `limit` bytes that could open a level. Most callbacks have a
+ * handful (a large body is mostly one base64 string or one array of numbers), and native
+ * `indexOf` finds them far faster than walking the parsed data (a 64 KiB embedding: 5x).
+ */
+function fewOpeners(bytes: Uint8Array, limit: number): boolean {
+  let count = 0;
+  for (const opener of openers) {
+    for (let at = bytes.indexOf(opener); at !== -1; at = bytes.indexOf(opener, at + 1)) {
+      if (++count > limit) return false;
+    }
+  }
+  return true;
 }
 
 /** Walks containers with an explicit stack, so hostile nesting cannot overflow the call stack. */

@@ -2,7 +2,6 @@ import { beamSender, headerNames } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { type BodyBudget, createBodyBudget, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 import type { AnyTaskCallback, InferCallback, SchemaOption, TaskCallback } from "./callback.js";
-import { seam } from "./crypto/web.js";
 import { createEarlyRefusals } from "./early-refusal.js";
 import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
@@ -11,7 +10,7 @@ import { readHeader } from "./headers.js";
 import { type IdempotencyStore, memoryStore } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
 import { beginWithTask, settleWithTask } from "./task-record.js";
-import { checkNumber, createVerifier, type Verifier, type VerifierOptions } from "./verify.js";
+import { checkNumber, createVerifier, syncVerifierOf, type Verifier, type VerifierOptions } from "./verify.js";
 
 /** Options shared by every adapter: the verifier's, plus what happens after verification. */
 export interface ProcessorOptions<S extends SchemaOption | undefined = undefined> extends VerifierOptions<S> {
@@ -109,6 +108,10 @@ export interface CallbackProcessor<C extends AnyTaskCallback = TaskCallback> {
 }
 
 const json = { "content-type": "application/json; charset=utf-8" };
+// The constant answers, serialized once.
+const received = JSON.stringify({ received: true });
+const duplicate = JSON.stringify({ received: true, duplicate: true });
+const empty = "{}";
 
 /**
  * Builds the request pipeline all adapters share: method check, bounded body read,
@@ -128,6 +131,7 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
 ): CallbackProcessor<InferCallback<S>> {
   type C = InferCallback<S>;
   const verifier = createVerifier(options);
+  const verifyNow = syncVerifierOf(verifier);
   const store = options.idempotency === undefined ? memoryStore() : options.idempotency;
   const ttlMs = (2 * verifier.toleranceSeconds + beamSender.retryWindowSeconds) * 1000;
   const report = options.onError ?? ((error: unknown) => console.error("taskhook:", error));
@@ -148,12 +152,14 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
   async function claim(callback: C): Promise<{ key?: string } | CallbackResponse<C>> {
     if (store === false) return {};
     try {
-      // The status is not signed: a task's TIMEOUT and another delivery of the same bytes in the
-      // same second share a signature, and are two callbacks.
-      const key = await seam.sha256Hex(`${callback.taskId}:${callback.status}:${callback.signature}`);
+      // The signature is already a MAC of the body and timestamp, so the key needs no hash of its
+      // own. The status is not signed: a TIMEOUT and a delivery of the same bytes in the same
+      // second share a signature and are two callbacks. A task id may hold ":", but the status
+      // cannot and the signature is 64 hex digits, so the key reads back one way only.
+      const key = `${callback.taskId}:${callback.status}:${callback.signature}`;
       const state =
         taskTtlMs > 0 ? await beginWithTask(store, key, callback.taskId, ttlMs) : await store.begin(key, ttlMs);
-      if (state === "done") return reply(200, { received: true, duplicate: true }, callback, false);
+      if (state === "done") return reply(200, duplicate, callback, false);
       if (state === "in-flight") {
         const busy = new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly.");
         return errorResponse(busy, callback);
@@ -172,10 +178,15 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
    */
   async function dispatch(callback: C, key: string | undefined, route: RunRoute<C> | undefined) {
     const { failure, routeStatus } = await runHandler(callback, route, options.onCallback);
+    let response: CallbackResponse<C>;
     if (failure !== undefined) {
       report(failure.error, callback);
       await settle(callback, key, false);
-      if (routeStatus !== undefined) return { ...reply(routeStatus, {}, callback, false), routeAnswered: true };
+      if (routeStatus !== undefined) {
+        response = reply(routeStatus, empty, callback, false);
+        response.routeAnswered = true;
+        return response;
+      }
       // A handler that hands callbacks on (a queue) reports its store being down the way the
       // idempotency store does: 503 with Retry-After, so Beam retries.
       const { error } = failure;
@@ -184,7 +195,9 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
       return errorResponse(new TaskCallbackError("HANDLER_FAILED", message), callback);
     }
     await settle(callback, key, true);
-    return { ...reply(routeStatus ?? 200, { received: true }, callback, true), routeAnswered: route !== undefined };
+    response = reply(routeStatus ?? 200, received, callback, true);
+    response.routeAnswered = route !== undefined;
+    return response;
   }
 
   /** Marks the delivery (and its task) processed after success, or frees both for a retry. */
@@ -203,10 +216,12 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
     let callback: C;
     let body: Uint8Array | ArrayBuffer | string | undefined;
     try {
-      body = await readRequest(request, verifier, budget, bodyTimeoutMs, async (error, contentLength) => {
+      const read = readRequest(request, verifier, budget, bodyTimeoutMs, async (error, contentLength) => {
         body = await settleEarly(error, request.body as BodySource, contentLength);
       });
-      callback = await verifier.verify({ headers: request.headers, body });
+      body = read instanceof Promise ? await read : read;
+      const input = { headers: request.headers, body };
+      callback = verifyNow === undefined ? await verifier.verify(input) : verifyNow(input);
     } catch (error) {
       const response = errorResponse(error);
       await reportRefusal(error, response.status, request.headers, body);
@@ -226,18 +241,30 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
   return { process: processRequest, answerError };
 }
 
-/** Method check and bounded body read: the raw body to verify. */
-async function readRequest(
+/** Method check and bounded body read: the raw body to verify, at once when it is already read. */
+function readRequest(
   request: CallbackRequest,
   verifier: Verifier<AnyTaskCallback>,
   budget: BodyBudget,
   timeoutMs: number,
   refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
-): Promise<Uint8Array | ArrayBuffer | string> {
+): Uint8Array | ArrayBuffer | string | Promise<Uint8Array> {
   if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
     throw methodNotAllowed(request.method.toUpperCase(), request.headers);
   }
   if (isRaw(request.body)) return request.body;
+  return readChecked(request, request.body, verifier, budget, timeoutMs, refusedEarly);
+}
+
+/** A streamed body: checked by its headers and admitted by the budget before a byte is read. */
+async function readChecked(
+  request: CallbackRequest,
+  source: BodySource | null | undefined,
+  verifier: Verifier<AnyTaskCallback>,
+  budget: BodyBudget,
+  timeoutMs: number,
+  refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
+): Promise<Uint8Array> {
   const contentLength = readHeader(request.headers, "content-length");
   // A request that cannot verify, or that the budget has no room for, is refused before a
   // byte of its body is read (and the body let go), not after the whole upload.
@@ -250,7 +277,7 @@ async function readRequest(
     throw error;
   }
   try {
-    return await readBody(request.body, {
+    return await readBody(source, {
       maxBodyBytes: verifier.maxBodyBytes,
       contentLength,
       timeoutMs,
@@ -298,7 +325,9 @@ async function runHandler<C extends AnyTaskCallback>(
 ): Promise<{ failure?: { error: unknown }; routeStatus?: number }> {
   try {
     if (route === undefined) {
-      await onCallback?.(callback);
+      const done = onCallback?.(callback);
+      // Only a thenable is awaited: a synchronous handler costs no microtask turn.
+      if (typeof (done as PromiseLike<unknown> | undefined)?.then === "function") await done;
       return {};
     }
     const routeStatus = await route(callback);
@@ -321,7 +350,8 @@ function errorResponder<C extends AnyTaskCallback>(report: (error: unknown, call
     const { code, message, status } = error as TaskCallbackError;
     // A misconfigured server answers Beam 500 on every callback: say so where the operator looks.
     if (code === "BODY_ALREADY_PARSED") report(error, callback);
-    const response = reply(status, { error: { code, message } } satisfies ErrorBody, callback, false);
+    const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+    const response = reply(status, body, callback, false);
     if (status === 503) response.headers["retry-after"] = "1";
     if (code === "METHOD_NOT_ALLOWED") response.headers.allow = "POST";
     // The rest of a late body may still be on its way; the connection cannot be reused (RFC 9110 408).
@@ -330,11 +360,11 @@ function errorResponder<C extends AnyTaskCallback>(report: (error: unknown, call
   };
 }
 
-function reply<C extends AnyTaskCallback>(status: number, payload: unknown, callback: C | undefined, handled: boolean) {
+function reply<C extends AnyTaskCallback>(status: number, body: string, callback: C | undefined, handled: boolean) {
   const response: CallbackResponse<C> = {
     status,
     headers: { ...json },
-    body: JSON.stringify(payload),
+    body,
     handled,
     routeAnswered: false,
   };

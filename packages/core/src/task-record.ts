@@ -12,7 +12,7 @@ export type TaskRecordKind = "callback" | "reconciled";
 
 /**
  * The {@link IdempotencyStore} key of a task-level record, next to the per-delivery keys
- * (64 hex digits) in the same store. `"callback"` is completed when a callback for the task
+ * (`<task id>:<status>:<64 hex digits>`, never ending in a kind) in the same store. `"callback"` is completed when a callback for the task
  * was handled; `"reconciled"` is claimed while the task is handled by either path and
  * completed once the reconciler delivered it, so a late callback is then a duplicate.
  *

@@ -13,6 +13,7 @@ import { type HeadersInput, readHeader } from "./headers.js";
 import { checkLargeIntegers, type LargeIntegers } from "./json-integers.js";
 import { parseData, validateData } from "./parse.js";
 import { warnAboutSecrets } from "./secret-check.js";
+import type { TaskStatus } from "./status.js";
 
 /** Default accepted clock difference, both ways: covers Beam's retries (~35 s) plus skew. */
 export const DEFAULT_TOLERANCE_SECONDS = 60;
@@ -94,6 +95,7 @@ export function createVerifier<S extends SchemaOption | undefined = undefined>(
   const schemaFor = schemaResolver(options.schema);
   const largeIntegers = checkLargeIntegers(options.largeIntegers);
   let keys: Promise<unknown[]> | undefined;
+  const syncKeys = seam.sync === undefined ? undefined : secrets.map(seam.sync.importKey);
 
   function importKeys(): Promise<unknown[]> {
     keys ??= Promise.all(secrets.map((secret) => seam.importKey(secret))).catch((error: unknown) => {
@@ -113,25 +115,106 @@ export function createVerifier<S extends SchemaOption | undefined = undefined>(
       );
     }
     const timestamp = checkTimestamp(beam.timestampText, Math.floor(now() / 1000), toleranceSeconds);
-    return { ...beam, timestamp, given: signatureBytes(beam.signatureText) };
+    return { ...beam, timestamp, given: parseSignatureHex(beam.signatureText) ?? signatureMismatch(false) };
   }
 
   // Cheapest checks first: headers, an unsigned delivery, timestamp window, body size, signature, then the body.
-  async function verify(input: CallbackInput): Promise<InferCallback<S>> {
-    const { headers } = input;
-    const { taskId, status, timestamp, timestampText, signatureText, given } = checkHeaders(headers);
+  function checkInput(input: CallbackInput) {
+    const checked = checkHeaders(input.headers);
     const body = toBytes(input.body);
     if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-    const secretIndex = await matchSignature(await importKeys(), body, timestampText, given);
-    let data = parseData(body, readHeader(headers, "content-type"), largeIntegers);
-    const schema = schemaFor(status);
-    if (schema !== undefined) data = await validateData(schema, data);
-    const signature = signatureText.toLowerCase();
-    const callback = { taskId, status, timestamp, data, body, signature, secretIndex, source: "callback" as const };
-    return callback as InferCallback<S>;
+    return { ...checked, body, headers: input.headers };
   }
 
-  return { verify, checkHeaders: (headers) => void checkHeaders(headers), maxBodyBytes, toleranceSeconds };
+  /** The whole verification in one call, when keys and signing are synchronous and no schema is set. */
+  function verifyNow(input: CallbackInput, keyList: unknown[], sign: SignSync): InferCallback<S> {
+    const c = checkInput(input);
+    const secretIndex = matchingKey(
+      keyList.map((key) => sign(key, c.body, c.timestampText)),
+      c.given,
+    );
+    // Only a verified body is parsed.
+    const data = parseData(c.body, readHeader(c.headers, "content-type"), largeIntegers);
+    return toCallback(c, secretIndex, data) as InferCallback<S>;
+  }
+
+  async function verifySlow(input: CallbackInput): Promise<InferCallback<S>> {
+    const c = checkInput(input);
+    const macs: Uint8Array[] = [];
+    for (const key of await importKeys()) macs.push(await seam.signPayload(key, c.body, c.timestampText));
+    const secretIndex = matchingKey(macs, c.given);
+    let data = parseData(c.body, readHeader(c.headers, "content-type"), largeIntegers);
+    const schema = schemaFor(c.status);
+    if (schema !== undefined) data = await validateData(schema, data);
+    return toCallback(c, secretIndex, data) as InferCallback<S>;
+  }
+
+  // node:crypto imports and signs without promises: with no schema to await either, a request
+  // is verified in one synchronous call (no microtask turns on the hot path).
+  const sync = seam.sync;
+  const verifySync =
+    syncKeys === undefined || sync === undefined || options.schema !== undefined
+      ? undefined
+      : (input: CallbackInput) => verifyNow(input, syncKeys, sync.signPayload);
+
+  function verify(input: CallbackInput): Promise<InferCallback<S>> {
+    if (verifySync === undefined) return verifySlow(input);
+    try {
+      return Promise.resolve(verifySync(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  const verifier: Verifier<InferCallback<S>> = {
+    verify,
+    checkHeaders: (headers) => void checkHeaders(headers),
+    maxBodyBytes,
+    toleranceSeconds,
+  };
+  return Object.assign(verifier, verifySync && { [verifySyncKey]: verifySync });
+}
+
+type SignSync = (key: unknown, body: Uint8Array, timestamp: string) => Uint8Array;
+
+interface CheckedInput {
+  taskId: string;
+  status: TaskStatus;
+  timestamp: number;
+  signatureText: string;
+  body: Uint8Array;
+}
+
+function toCallback(c: CheckedInput, secretIndex: number, data: unknown): AnyTaskCallback {
+  return {
+    taskId: c.taskId,
+    status: c.status,
+    timestamp: c.timestamp,
+    data,
+    body: c.body,
+    signature: c.signatureText.toLowerCase(),
+    secretIndex,
+    source: "callback",
+  } as AnyTaskCallback;
+}
+
+/** Index of the key whose MAC matches; every MAC is compared, in constant time, whichever matches. */
+function matchingKey(macs: Uint8Array[], given: Uint8Array): number {
+  let secretIndex = -1;
+  for (let i = 0; i < macs.length; i++) {
+    if (constantTimeEqual(macs[i] as Uint8Array, given) && secretIndex < 0) secretIndex = i;
+  }
+  return secretIndex < 0 ? signatureMismatch(true) : secretIndex;
+}
+
+/** Where a verifier keeps its synchronous entry, for the processor only (not public API). */
+export const verifySyncKey: unique symbol = Symbol("taskhook.verifySync");
+
+/** The synchronous verification of a verifier made by {@link createVerifier}, if it has one. */
+export function syncVerifierOf<C extends AnyTaskCallback>(
+  verifier: Verifier<C>,
+): ((input: CallbackInput) => C) | undefined {
+  return (verifier as { [verifySyncKey]?: (input: CallbackInput) => C })[verifySyncKey];
 }
 
 /** The encoding and the four `X-Task-*` headers, present and well-formed (the timestamp's format is checked later). */
@@ -186,23 +269,13 @@ function checkTimestamp(text: string, nowSeconds: number, toleranceSeconds: numb
   return timestamp;
 }
 
-/** The signature's bytes; a signature of the wrong length or not hex can never match. */
-function signatureBytes(signatureText: string) {
-  const given = parseSignatureHex(signatureText);
-  if (given === undefined) {
-    throw new TaskCallbackError("INVALID_SIGNATURE", `${headerNames.signature} does not match this callback.`);
-  }
-  return given;
-}
-
-/** Index of the key whose signature matches, compared in constant time against every key. */
-async function matchSignature(keys: unknown[], body: Uint8Array, timestamp: string, given: Uint8Array) {
-  for (let i = 0; i < keys.length; i++) {
-    if (constantTimeEqual(await seam.signPayload(keys[i], body, timestamp), given)) return i;
-  }
+/** The INVALID_SIGNATURE refusal: a malformed header, or (`checked`) no key matches. */
+function signatureMismatch(checked: boolean): never {
   throw new TaskCallbackError(
     "INVALID_SIGNATURE",
-    `${headerNames.signature} does not match this callback; check that the signing key is the one in Beam's dashboard and that the body reaches the verifier unparsed.`,
+    checked
+      ? `${headerNames.signature} does not match this callback; check that the signing key is the one in Beam's dashboard and that the body reaches the verifier unparsed.`
+      : `${headerNames.signature} does not match this callback.`,
   );
 }
 

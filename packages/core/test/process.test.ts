@@ -165,6 +165,15 @@ describe("createCallbackProcessor", () => {
       expect(onCallback).toHaveBeenCalledTimes(2);
     });
 
+    it("treats the same signed bytes under another status (not signed) as another callback", async () => {
+      const onCallback = vi.fn();
+      const processor = createCallbackProcessor({ secret, now, onCallback });
+      const req = await request();
+      await processor.process(req);
+      await processor.process({ ...req, headers: { ...req.headers, "X-Task-Status": "TIMEOUT" } });
+      expect(onCallback.mock.calls.map(([callback]) => callback.status)).toEqual(["COMPLETE", "TIMEOUT"]);
+    });
+
     it("can be turned off", async () => {
       const onCallback = vi.fn();
       const processor = createCallbackProcessor({ secret, now, onCallback, idempotency: false });
@@ -179,7 +188,8 @@ describe("createCallbackProcessor", () => {
       const begin = vi.spyOn(store, "begin");
       const processor = createCallbackProcessor({ secret, now, toleranceSeconds: 30, idempotency: store });
       await processor.process(await request());
-      expect(begin).toHaveBeenCalledWith(expect.stringMatching(/^[0-9a-f]{64}$/), (2 * 30 + 60) * 1000);
+      // Task id, status and signature as text: the signature is already a MAC, so no hash.
+      expect(begin).toHaveBeenCalledWith(expect.stringMatching(/^task-1:COMPLETE:[0-9a-f]{64}$/), (2 * 30 + 60) * 1000);
     });
   });
 

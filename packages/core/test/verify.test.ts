@@ -263,6 +263,23 @@ describe("verify", () => {
       }
     });
 
+    it("refuses a form whose data nests deeper than 1,000 levels in percent-encoded brackets", async () => {
+      const verifier = createVerifier({ secret, now: at(T) });
+      const body = `data=${"%5B".repeat(1001)}${"%5D".repeat(1001)}`;
+      const { headers } = await signed();
+      const sig = await signCallback({ body, secret, timestamp: T });
+      const form = { ...headers, ...sig, "content-type": "application/x-www-form-urlencoded" };
+      expect(await codeOf(verifier.verify({ headers: form, body }))).toBe("INVALID_BODY");
+    });
+
+    it("accepts data with more than 1,000 brackets side by side (wide, not deep)", async () => {
+      const verifier = createVerifier({ secret, now: at(T) });
+      const body = `{"data": [${Array.from({ length: 3000 }, () => "[]").join(",")}]}`;
+      const { headers } = await signed();
+      const sig = await signCallback({ body, secret, timestamp: T });
+      expect(await codeOf(verifier.verify({ headers: { ...headers, ...sig }, body }))).toBeUndefined();
+    });
+
     it("rejects bytes that are not UTF-8", async () => {
       const body = new Uint8Array([0x7b, 0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
       const { headers } = await signed();

@@ -10,6 +10,15 @@ export interface CryptoSeam {
   importKey(secret: string): Promise<unknown>;
   /** HMAC-SHA256 of `base64(body) + ":" + timestamp` with an imported key. */
   signPayload(key: unknown, body: Uint8Array, timestamp: string): Promise<Uint8Array>;
+  /**
+   * The same two steps without a promise, where the primitive is synchronous (node:crypto):
+   * a verifier uses them so a request's verification takes no microtask turns. Web Crypto has
+   * none, so the Web build leaves them out.
+   */
+  readonly sync?: {
+    importKey(secret: string): unknown;
+    signPayload(key: unknown, body: Uint8Array, timestamp: string): Uint8Array;
+  };
   /** Lower-case hex SHA-256 of a UTF-8 string (idempotency keys). */
   sha256Hex(text: string): Promise<string>;
 }
