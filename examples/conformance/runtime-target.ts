@@ -125,12 +125,11 @@ function rejectedInOrder(options: StartOptions): RejectedInOrder {
 }
 
 function fromWire(callback: WireCallback): TaskCallback {
-  // The runtime verified it: its status and data go together as they did there.
   return {
     ...callback,
     data: reviveNegativeZero(callback.data),
     body: new Uint8Array(Buffer.from(callback.body, "base64")),
-  } as TaskCallback;
+  };
 }
 
 function reviveNegativeZero(value: unknown): unknown {
