@@ -50,7 +50,8 @@ async function supervise(port) {
   return { port, url: `redis://127.0.0.1:${port}`, start, stop };
 }
 
-function freePort() {
+/** A port nothing listens on now, on 127.0.0.1. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -14,12 +14,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createTestCallback, sendCallback } from "@taskhook/core";
 import { Queue } from "bullmq";
+import { freePort } from "../../../test-support/redis-server.mjs";
 import { callbackJobId } from "../dist/index.js";
 
 const { values } = parseArgs({
@@ -374,15 +374,4 @@ function codeOf(body) {
   } catch {
     return "";
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,28 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadVectors, packagedVectorsPath, type Vector } from "@taskhook/conformance";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { formatCapture } from "../src/capture.js";
 import { cleanup, run, startListen } from "./helpers.js";
 
-interface Vector {
-  name: string;
-  secret: string;
-  timestamp: number;
-  task_id: string;
-  status: string;
-  content_type: string;
-  body_base64: string;
-  body_utf8: string;
-  signature: string;
-}
-
 // The repository's one copy of the independent vectors (shipped by @taskhook/conformance).
-const vectors = (
-  JSON.parse(readFileSync(new URL("../../conformance/vectors/callback-signatures.json", import.meta.url), "utf8")) as {
-    vectors: Vector[];
-  }
-).vectors;
+const vectors = loadVectors(packagedVectorsPath).vectors;
 const vector = (name: string) => vectors.find((v) => v.name === name) as Vector;
 const dir = mkdtempSync(join(tmpdir(), "taskhook-verify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
