@@ -95,13 +95,29 @@ interface NodeReadable {
   readonly destroyed: boolean;
 }
 
+// Symbol.for, so the ESM and the CJS copy of core recognise each other's wrapper.
 const keepOpenKey = Symbol.for("taskhook.nodeBodyKeptOpen");
+
+type NodeRequestStream = NodeReadable & {
+  iterator(options: { destroyOnReturn: boolean }): AsyncIterable<Uint8Array | string>;
+};
+
+/** A Node request to read by its events and leave open; iterable too, for code that expects that. */
+class KeptOpenBody implements AsyncIterable<Uint8Array | string> {
+  declare readonly [keepOpenKey]: true;
+  constructor(readonly stream: NodeRequestStream) {}
+  [Symbol.asyncIterator]() {
+    return this.stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator]();
+  }
+}
+// On the prototype: a brand read through one shape, not a computed key on every instance.
+Object.defineProperty(KeptOpenBody.prototype, keepOpenKey, { value: true });
 
 /**
  * For Node adapters: the request stream as a body source that stays open when taskhook stops
  * reading it early (a body too large, the budget spent), so the adapter can still answer and
  * then drain the rest with {@link discardUnreadBody}. A Node stream given as it is, instead,
- * is destroyed then, as its async iterator does.
+ * is let go (destroyed without its socket), as its async iterator does.
  *
  * @example
  * ```ts
@@ -110,19 +126,17 @@ const keepOpenKey = Symbol.for("taskhook.nodeBodyKeptOpen");
  * discardUnreadBody(req);
  * ```
  */
-export function nodeRequestBody(
-  stream: NodeReadable & { iterator(options: { destroyOnReturn: boolean }): AsyncIterable<Uint8Array | string> },
-): AsyncIterable<Uint8Array | string> {
-  return {
-    [keepOpenKey]: stream,
-    [Symbol.asyncIterator]: () => stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator](),
-  } as AsyncIterable<Uint8Array | string>;
+export function nodeRequestBody(stream: NodeRequestStream): AsyncIterable<Uint8Array | string> {
+  return new KeptOpenBody(stream);
 }
 
 /** A Node stream to read by its events, unless it already ended (its async iterator says so). */
 function nodeStreamOf(source: BodySource): { stream: NodeReadable; keepOpen: boolean } | undefined {
-  const kept = (source as { [keepOpenKey]?: NodeReadable })[keepOpenKey];
-  const stream = kept ?? (source as unknown as NodeReadable);
+  if ((source as { [keepOpenKey]?: true })[keepOpenKey] === true) {
+    const { stream } = source as KeptOpenBody;
+    return stream.readableEnded || stream.destroyed ? undefined : { stream, keepOpen: true };
+  }
+  const stream = source as unknown as NodeReadable;
   const readable =
     typeof stream.on === "function" &&
     typeof stream.removeListener === "function" &&
@@ -130,7 +144,7 @@ function nodeStreamOf(source: BodySource): { stream: NodeReadable; keepOpen: boo
     typeof stream.destroy === "function" &&
     stream.readableEnded === false &&
     stream.destroyed === false;
-  return readable ? { stream, keepOpen: kept !== undefined } : undefined;
+  return readable ? { stream, keepOpen: false } : undefined;
 }
 
 /**
