@@ -2,7 +2,7 @@ import { beamSender, headerNames } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { type BodyBudget, createBodyBudget, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 import type { AnyTaskCallback, InferCallback, SchemaOption, TaskCallback } from "./callback.js";
-import { readCallbackHeaders } from "./callback-headers.js";
+import { CallbackHeaders } from "./callback-headers.js";
 import { createEarlyRefusals } from "./early-refusal.js";
 import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
@@ -260,7 +260,7 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
     try {
       checkMethod(request);
       // Read once: the checks before the body and the verification after it share them.
-      const headers = readCallbackHeaders(request.headers);
+      const headers = new CallbackHeaders(request.headers);
       if (isRaw(request.body)) body = request.body;
       else {
         body = await readChecked(headers, request.body, verifier, budget, bodyTimeoutMs, async (error, length) => {
@@ -299,14 +299,14 @@ function checkMethod(request: CallbackRequest): void {
 
 /** A streamed body: checked by its headers and admitted by the budget before a byte is read. */
 async function readChecked(
-  headers: Record<string, string>,
+  headers: CallbackHeaders,
   source: BodySource | null | undefined,
   verifier: Verifier<AnyTaskCallback>,
   budget: BodyBudget,
   timeoutMs: number,
   refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
 ): Promise<Uint8Array> {
-  const contentLength = headers["content-length"];
+  const contentLength = headers.get("content-length");
   // A request that cannot verify, or that the budget has no room for, is refused before a
   // byte of its body is read (and the body let go), not after the whole upload.
   let lease: ReturnType<BodyBudget["admit"]>;
