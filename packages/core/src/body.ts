@@ -209,18 +209,44 @@ function destroyRequest(stream: NodeReadable): void {
   stream.destroy();
 }
 
-/** A `Request` whose declared length is within the limit, read in one `arrayBuffer()` call. */
-async function readWhole(request: RequestLike, options: ReadBodyOptions): Promise<Uint8Array> {
-  const deadline = startDeadline(options.timeoutMs);
-  try {
-    const bytes = new Uint8Array(await deadline.race(request.arrayBuffer()));
+/**
+ * A `Request` whose declared length is within the limit, read in one `arrayBuffer()` call,
+ * raced against the deadline without a promise of its own per request.
+ */
+function readWhole(request: RequestLike, options: ReadBodyOptions): Promise<Uint8Array> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const whole = (buffer: ArrayBuffer) => {
+    const bytes = new Uint8Array(buffer);
     if (bytes.length > options.maxBodyBytes) throw bodyTooLarge(options.maxBodyBytes);
     return bytes;
-  } catch (error) {
+  };
+  const failed = (error: unknown): never => {
     throw asBodyError(error);
-  } finally {
-    deadline.stop();
+  };
+  let reading: Promise<ArrayBuffer>;
+  try {
+    reading = request.arrayBuffer();
+  } catch (error) {
+    return Promise.reject(asBodyError(error));
   }
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return reading.then(whole, failed);
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const cancel = afterDeadline(timeoutMs, () => reject(timedOut(timeoutMs)));
+    reading.then(
+      (buffer) => {
+        cancel();
+        try {
+          resolve(whole(buffer));
+        } catch (error) {
+          reject(error);
+        }
+      },
+      (error: unknown) => {
+        cancel();
+        reject(asBodyError(error));
+      },
+    );
+  });
 }
 
 type Pull = () => Promise<{ done?: boolean | undefined; value?: Uint8Array | string | undefined }>;
