@@ -55,8 +55,10 @@ export async function send(url: string, request: SendRequest = {}): Promise<Send
 
 /** The outcome of {@link uploadUntilAnswered}. */
 export interface UploadResult extends SendResponse {
-  /** Body bytes handed to the socket when the answer arrived. */
+  /** Body bytes handed to the socket when the answer arrived (or the connection was reset). */
   bytesSentBeforeAnswer: number;
+  /** The server reset the connection before any answer arrived (`status` is then 0). */
+  resetBeforeAnswer?: boolean;
 }
 
 /**
@@ -68,15 +70,27 @@ export function uploadUntilAnswered(
   url: string,
   options: { headers: Record<string, string>; totalBytes: number; declareLength: boolean },
 ): Promise<UploadResult> {
-  const headers: Record<string, string | number> = { ...options.headers };
+  // Keep-alive, as Beam's sender (python-requests) asks: Bun answers an upload it stops reading
+  // on a `Connection: close` request by resetting the connection, with no answer at all.
+  const headers: Record<string, string | number> = { connection: "keep-alive", ...options.headers };
   if (options.declareLength) headers["content-length"] = options.totalBytes;
   const req = httpRequest(url, { method: "POST", headers, agent: false });
   const chunk = new Uint8Array(64 * 1024).fill(0x20);
   let sent = 0;
   let answered = false;
   return new Promise<UploadResult>((resolve, reject) => {
-    req.on("error", (error) => {
-      if (!answered) reject(error);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      if (error.code !== "ECONNRESET" && error.code !== "EPIPE") reject(error);
+      else
+        resolve({
+          status: 0,
+          headers: {},
+          text: "",
+          json: undefined,
+          bytesSentBeforeAnswer: sent,
+          resetBeforeAnswer: true,
+        });
     });
     req.on("response", (res) => {
       answered = true;
@@ -157,6 +171,16 @@ export interface RawOptions {
    * answer then destroys that answer unread.
    */
   readAfterWrite?: boolean;
+  /**
+   * Stop once this many complete answers arrived, without waiting for the close: workerd keeps
+   * a connection open after answering a `Connection: close` request. Default: wait for the close.
+   */
+  stopAfterAnswers?: number;
+  /**
+   * Write each part only once every part before it was answered (a keep-alive client that does
+   * not pipeline). Default false: parts go out without waiting for answers.
+   */
+  oneAtATime?: boolean;
 }
 
 /** What came back on one raw connection. */
@@ -184,24 +208,41 @@ export function sendRaw(
   const socket = connect({ host: hostname, port: Number(port) });
   const received: Buffer[] = [];
   let partsWritten = 0;
+  let wake = () => {};
+  const answered = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (socket.destroyed || parseResponses(Buffer.concat(received)).length >= count) resolve();
+        else wake = check;
+      };
+      check();
+    });
+  const stopWriting = () => socket.destroyed || (!options.oneAtATime && received.length > 0);
   return new Promise<RawResult>((resolve) => {
     const finish = (closedByServer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
+      wake();
       resolve({ responses: parseResponses(Buffer.concat(received)), closedByServer, partsWritten });
     };
     const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
-    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      wake();
+      const enough = options.stopAfterAnswers;
+      if (enough !== undefined && parseResponses(Buffer.concat(received)).length >= enough) finish(false);
+    });
     // A reset after the answer (the server closing with unread bytes) still counts as closed.
     socket.on("error", () => finish(true));
     socket.on("close", () => finish(true));
     if (options.readAfterWrite) socket.pause();
     socket.once("connect", async () => {
       for (const part of list) {
-        if (received.length > 0 || socket.destroyed) return;
+        if (options.oneAtATime) await answered(partsWritten);
+        if (stopWriting()) return;
         if (partsWritten > 0 && options.gapMs) await delay(options.gapMs);
         if (partsWritten > 0) await options.hold;
-        if (received.length > 0 || socket.destroyed) return;
+        if (stopWriting()) return;
         socket.write(typeof part === "string" ? utf8(part) : part);
         partsWritten++;
       }
