@@ -7,3 +7,5 @@ export function startWorker(options: {
 }): Promise<{ url: URL; stop(): Promise<void> }>;
 /** What the tests accept from workerd that other runtimes must not do, and why. */
 export const resetsLargeUploads: string;
+/** Why the flood sends each request on a connection of its own in workerd. */
+export const closesAfterUnreadBody: string;

@@ -41,3 +41,5 @@ export async function startWorker({ entry, bindings = {}, host = "127.0.0.1", po
 
 /** What the tests accept from workerd that other runtimes must not do, and why. */
 export const resetsLargeUploads = "workerd resets an upload it stopped reading, at times before its 413 is out";
+export const closesAfterUnreadBody =
+  "workerd closes a keep-alive connection after answering a request whose body was not read";

@@ -3,6 +3,7 @@
 // which cannot cross into another process, so each becomes a call back to the test process over
 // HTTP, where the real function runs; its answer (or failure) comes back as the function's.
 import type { IdempotencyStore, RejectionInfo, TaskCallback, TaskCallbackError } from "@taskhook/core";
+import type { StandardSchemaV1 } from "@taskhook/core/adapter";
 import { createCallbackHandler } from "@taskhook/fetch";
 
 /** What the test process sends to create one handler: the plain options, and where to call back. */
@@ -13,8 +14,10 @@ export interface HandlerConfig {
   nowMs?: number;
   /** `default`: the runtime's own in-memory store; `off`: `idempotency: false`; `remote`: the test's store. */
   store: "default" | "off" | "remote";
-  /** The test process's control server, which runs `onCallback`, `onError` and the store. */
+  /** The test process's control server, which runs `onCallback`, `onError`, the store and the schema. */
   control: string;
+  /** The test's `schema`, which validates in the test process: `one` schema, or a map with these statuses. */
+  schema?: "one" | string[];
 }
 
 /** A callback as it crosses the process boundary: the raw body as base64. */
@@ -84,6 +87,7 @@ function optionsFrom(
     const nowMs = config.nowMs;
     Object.assign(options, { now: () => nowMs });
   }
+  if (config.schema !== undefined) Object.assign(options, { schema: remoteSchema(config.schema, call) });
   if (config.store === "off") Object.assign(options, { idempotency: false });
   if (config.store === "remote") {
     const store: IdempotencyStore = {
@@ -94,6 +98,24 @@ function optionsFrom(
     Object.assign(options, { idempotency: store });
   }
   return options;
+}
+
+/** A Standard Schema (or a map of them) whose `validate` runs the test's schema in the test process. */
+function remoteSchema(
+  shape: "one" | string[],
+  call: (path: string, payload: unknown) => Promise<unknown>,
+): StandardSchemaV1 | Record<string, StandardSchemaV1> {
+  const schema = (name: string): StandardSchemaV1 => ({
+    "~standard": {
+      version: 1,
+      vendor: "taskhook-runtime-target",
+      validate: async (value) =>
+        (await call("validate", { schema: name, value })) as Awaited<
+          ReturnType<StandardSchemaV1["~standard"]["validate"]>
+        >,
+    },
+  });
+  return shape === "one" ? schema("one") : Object.fromEntries(shape.map((status) => [status, schema(status)]));
 }
 
 async function control(base: string, path: string, payload: unknown): Promise<unknown> {

@@ -7,10 +7,12 @@ import { type ConformanceTarget, type StartOptions, startHttpServer } from "@tas
 import {
   type IdempotencyStore,
   type RejectionInfo,
+  type SchemaOption,
   type TaskCallback,
   TaskCallbackError,
   type TaskCallbackErrorCode,
 } from "@taskhook/core";
+import type { StandardSchemaV1 } from "@taskhook/core/adapter";
 import { type HandlerConfig, negativeZero, type WireCallback } from "./runtime-handlers.js";
 
 /** A runtime serving runtime-handlers.ts's router at `url`. */
@@ -54,7 +56,6 @@ export function runtimeTarget(
 
 function handlerConfig(options: StartOptions, control: string): HandlerConfig {
   const { onCallback, onError, onRejected, now, idempotency, schema, ...plain } = options;
-  if (schema !== undefined) throw new Error("a schema cannot be sent to another runtime; no conformance case uses one");
   const functions = Object.keys(plain).filter((key) => typeof plain[key as keyof typeof plain] === "function");
   if (functions.length > 0) throw new Error(`runtime-target.ts does not forward ${functions.join(", ")} yet`);
   const config: HandlerConfig = {
@@ -63,6 +64,7 @@ function handlerConfig(options: StartOptions, control: string): HandlerConfig {
     control,
   };
   if (now !== undefined) config.nowMs = now();
+  if (schema !== undefined) config.schema = isSchema(schema) ? "one" : Object.keys(schema);
   return config;
 }
 
@@ -100,6 +102,13 @@ function run(options: StartOptions, rejected: RejectedInOrder, path: string, pay
     }
     case "/rejected":
       return rejected(payload as Rejected);
+    case "/validate": {
+      const { schema: name, value } = payload as { schema: string; value: unknown };
+      const schemas = options.schema as unknown as SchemaOption;
+      const schema = isSchema(schemas) ? schemas : schemas[name as keyof typeof schemas];
+      if (schema === undefined) throw new Error(`the test has no schema for ${name}`);
+      return schema["~standard"].validate(value);
+    }
     case "/store/begin":
       return store.begin(...(payload as [string, number]));
     case "/store/complete":
@@ -122,6 +131,10 @@ function rejectedInOrder(options: StartOptions): RejectedInOrder {
       options.onRejected?.(new TaskCallbackError(due.code, due.message), due.info);
     }
   };
+}
+
+function isSchema(schema: SchemaOption): schema is StandardSchemaV1 {
+  return "~standard" in schema;
 }
 
 function fromWire(callback: WireCallback): TaskCallback {

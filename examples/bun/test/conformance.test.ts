@@ -12,6 +12,8 @@ describe.runIf(requireRuntime(missingRuntime("bun")))("Bun", () => {
       nonPost: "405",
       // Bun's uWS closes the socket when it parses a request while the one before still awaits.
       closesPipelinedConnections: "Bun.serve closes a connection that pipelines behind an awaited answer",
+      // Measured: 2 of 200 chunked requests refused from their headers got EPIPE before the answer, on an idle machine.
+      closesAfterUnreadBody: "Bun.serve closes a connection after answering a request whose body was not read",
       readsUploadsAhead:
         "Bun.serve reads an upload ahead of the handler; on a busy machine all 64 MiB arrived before the 413",
     },

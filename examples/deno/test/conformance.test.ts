@@ -11,6 +11,8 @@ describe.runIf(requireRuntime(missingRuntime("deno")))("Deno", () => {
       name: "fetch (Deno.serve)",
       nonPost: "405",
       keepsConnectionsOpen: "Deno.serve ignores a handler's Connection: close",
+      // Measured: 4 to 19 MB of a 48 MB upload sent before the answer on an idle machine, 36 MB under load.
+      readsUploadsAhead: "Deno.serve keeps taking an upload whose body the handler cancelled",
     },
     () =>
       startProcess({

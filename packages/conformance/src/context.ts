@@ -83,6 +83,15 @@ export interface ConformanceTarget {
    * after another, each once the one before was answered. Leave unset everywhere else.
    */
   closesPipelinedConnections?: string;
+  /**
+   * Why the runtime's server closes a keep-alive connection after an answer that left the request
+   * body unread, when it does (workerd, Bun.serve): requests refused from their headers alone are
+   * then not followed by more on the same connection, so the flood case sends each request on a
+   * connection of its own, and a refused vector's chunked body goes in one chunk (a client still
+   * writing when the connection closes may see the close before the answer). Leave unset
+   * everywhere else.
+   */
+  closesAfterUnreadBody?: string;
   /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
   vectors?: string;
 }

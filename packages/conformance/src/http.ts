@@ -30,9 +30,15 @@ export async function send(url: string, request: SendRequest = {}): Promise<Send
   const chunked = request.transfer === "chunked";
   if (body !== undefined && !chunked) headers["content-length"] = body.length;
   const req = httpRequest(url, { method: request.method ?? "POST", headers, agent: false });
+  let responded = false;
   const answered = new Promise<SendResponse>((resolve, reject) => {
-    req.on("error", reject);
+    // A server may answer before the body is all sent (a refusal from the headers) and close
+    // the connection: the rest of the body then fails to write, which is not the answer.
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (!(responded && (error.code === "EPIPE" || error.code === "ECONNRESET"))) reject(error);
+    });
     req.on("response", (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", reject);
@@ -44,12 +50,12 @@ export async function send(url: string, request: SendRequest = {}): Promise<Send
   });
   if (body !== undefined && chunked) {
     const size = request.chunkBytes ?? Math.max(1, Math.ceil(body.length / 8));
-    for (let offset = 0; offset < body.length; offset += size) {
+    for (let offset = 0; offset < body.length && !responded && !req.destroyed; offset += size) {
+      if (offset > 0) await setImmediate();
       req.write(body.subarray(offset, offset + size));
-      await setImmediate();
     }
   }
-  req.end(chunked ? undefined : body);
+  if (!req.destroyed) req.end(chunked ? undefined : body);
   return answered;
 }
 
@@ -209,10 +215,19 @@ export function sendRaw(
   const received: Buffer[] = [];
   let partsWritten = 0;
   let wake = () => {};
+  // Answers counted so far, and the bytes after the last complete one (so counting stays linear).
+  let answers = 0;
+  let unparsed = Buffer.alloc(0);
+  const countAnswers = () => {
+    const { responses, end } = parseResponsesFrom(unparsed);
+    answers += responses.length;
+    unparsed = unparsed.subarray(end);
+  };
   const answered = (count: number) =>
     new Promise<void>((resolve) => {
       const check = () => {
-        if (socket.destroyed || parseResponses(Buffer.concat(received)).length >= count) resolve();
+        countAnswers();
+        if (socket.destroyed || answers >= count) resolve();
         else wake = check;
       };
       check();
@@ -228,6 +243,7 @@ export function sendRaw(
     const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
     socket.on("data", (chunk: Buffer) => {
       received.push(chunk);
+      if (options.oneAtATime) unparsed = Buffer.concat([unparsed, chunk]);
       wake();
       const enough = options.stopAfterAnswers;
       if (enough !== undefined && parseResponses(Buffer.concat(received)).length >= enough) finish(false);
@@ -255,12 +271,15 @@ export function sendRaw(
 /**
  * Sends many requests fast: they are spread over `connections` keep-alive connections and
  * pipelined, each connection's share written at once, the last one asking the server to
- * close. Resolves to every answer's status, in the order the requests were given (0: none).
+ * close. With `oneAtATime`, each connection writes a request only once the one before was
+ * answered (for a runtime that closes pipelined connections). Resolves to every answer's
+ * status, in the order the requests were given (0: none).
  */
 export async function sendPipelined(
   url: string,
   requests: ReadonlyArray<{ headers: Record<string, string>; body?: Uint8Array | string }>,
   connections = 4,
+  { oneAtATime = false }: { oneAtATime?: boolean } = {},
 ): Promise<number[]> {
   const shares = Array.from({ length: Math.min(connections, requests.length) }, (_, i) =>
     requests.filter((_, index) => index % connections === i),
@@ -272,7 +291,8 @@ export async function sendPipelined(
         if (index === share.length - 1) lines.push(["Connection", "close"]);
         return rawRequest(url, { headers: lines, body: body ?? "" });
       });
-      const { responses } = await sendRaw(url, Buffer.concat(bytes), { waitMs: 60_000 });
+      const parts = oneAtATime ? bytes : Buffer.concat(bytes);
+      const { responses } = await sendRaw(url, parts, { waitMs: 60_000, oneAtATime });
       return responses.map((response) => response.status);
     }),
   );
@@ -281,8 +301,14 @@ export async function sendPipelined(
 
 /** Splits what a server wrote into responses (Content-Length, chunked, or up to the close). */
 function parseResponses(bytes: Buffer): SendResponse[] {
+  return parseResponsesFrom(bytes).responses;
+}
+
+/** The complete responses in `bytes`, and where the last one ends. */
+function parseResponsesFrom(bytes: Buffer): { responses: SendResponse[]; end: number } {
   const responses: SendResponse[] = [];
   let offset = 0;
+  let end = 0;
   while (offset < bytes.length) {
     const headEnd = bytes.indexOf("\r\n\r\n", offset);
     if (headEnd === -1) break;
@@ -302,9 +328,9 @@ function parseResponses(bytes: Buffer): SendResponse[] {
       const chunks: Buffer[] = [];
       for (;;) {
         const lineEnd = bytes.indexOf("\r\n", offset);
-        if (lineEnd === -1) return responses;
+        if (lineEnd === -1) return { responses, end };
         const size = Number.parseInt(bytes.subarray(offset, lineEnd).toString("latin1"), 16);
-        if (!(size >= 0) || lineEnd + 2 + size + 2 > bytes.length) return responses;
+        if (!(size >= 0) || lineEnd + 2 + size + 2 > bytes.length) return { responses, end };
         chunks.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
         offset = lineEnd + 2 + size + 2;
         if (size === 0) break;
@@ -312,7 +338,7 @@ function parseResponses(bytes: Buffer): SendResponse[] {
       body = Buffer.concat(chunks);
     } else if (headers["content-length"] !== undefined) {
       const length = Number(headers["content-length"]);
-      if (offset + length > bytes.length) return responses;
+      if (offset + length > bytes.length) return { responses, end };
       body = bytes.subarray(offset, offset + length);
       offset += length;
     } else {
@@ -321,8 +347,9 @@ function parseResponses(bytes: Buffer): SendResponse[] {
     }
     const text = body.toString("utf8");
     responses.push({ status, headers, text, json: parseJson(text) });
+    end = offset;
   }
-  return responses;
+  return { responses, end };
 }
 
 function utf8(text: string): Uint8Array {

@@ -370,7 +370,13 @@ function floodCases(ctx: SuiteContext): void {
     const perConnection = 10;
     const validCount = 20;
     const unpipelined = ctx.target.closesPipelinedConnections;
-    const how = unpipelined === undefined ? "pipelined" : `one after another: ${unpipelined}`;
+    const unshared = ctx.target.closesAfterUnreadBody;
+    const how =
+      unshared !== undefined
+        ? `each on a new connection: ${unshared}`
+        : unpipelined === undefined
+          ? "pipelined"
+          : `one after another: ${unpipelined}`;
 
     it(`${connections * perConnection} invalid requests at once (${connections} connections x ${perConnection} ${how}) -> each refused, while ${validCount} valid callbacks alongside -> 2xx`, {
       timeout: 20_000,
@@ -391,31 +397,34 @@ function floodCases(ctx: SuiteContext): void {
         expected.push([]);
         for (let r = 0; r < perConnection; r++) {
           const [headers, code] = kinds[(c * perConnection + r) % kinds.length] as (typeof kinds)[number];
-          const last = r === perConnection - 1;
+          const last = r === perConnection - 1 || unshared !== undefined;
           const lines: HeaderLines = Object.entries(headers);
           if (last) lines.push(["Connection", "close"]);
           requests.push(rawRequest(server.url, { headers: lines, body: template.body }));
           expected[c]?.push([errorStatus[code], code]);
         }
-        floods.push(unpipelined === undefined ? [Buffer.concat(requests)] : requests);
+        floods.push(unpipelined === undefined && unshared === undefined ? [Buffer.concat(requests)] : requests);
       }
       const valid = await Promise.all(Array.from({ length: validCount }, (_, i) => ctx.callback({ valid: i })));
 
+      const flood = async (parts: Uint8Array[]): Promise<SendResponse[]> => {
+        if (unshared === undefined) {
+          const options = { waitMs: 15_000, stopAfterAnswers: perConnection, oneAtATime: unpipelined !== undefined };
+          return (await sendRaw(server.url, parts, options)).responses;
+        }
+        const responses: SendResponse[] = [];
+        for (const part of parts) {
+          responses.push(...(await sendRaw(server.url, part, { waitMs: 15_000, stopAfterAnswers: 1 })).responses);
+        }
+        return responses;
+      };
       const [results, answers] = await Promise.all([
-        Promise.all(
-          floods.map((parts) =>
-            sendRaw(server.url, parts, {
-              waitMs: 15_000,
-              stopAfterAnswers: perConnection,
-              oneAtATime: unpipelined !== undefined,
-            }),
-          ),
-        ),
+        Promise.all(floods.map(flood)),
         Promise.all(valid.map((request) => server.send(request))),
       ]);
 
-      const got = results.map((result) =>
-        result.responses.map((response): [number, string] => [response.status, codeOf(response) ?? response.text]),
+      const got = results.map((responses) =>
+        responses.map((response): [number, string] => [response.status, codeOf(response) ?? response.text]),
       );
       expect(got).toEqual(expected);
       for (const answer of answers) expectAccepted(answer);
