@@ -23,8 +23,9 @@ export async function runMicro({ rounds = 5, scale = 1 } = {}) {
     const runs = [];
     for (const v of variants) {
       const run = await v.prepare(body);
-      let data = run();
-      if (data instanceof Promise) data = await data;
+      let result = run();
+      if (result instanceof Promise) result = await result;
+      const data = v.data ? v.data(result) : result;
       if (data?.task !== TASK_ID) throw new Error(`${v.name} did not return the callback's data`);
       runs.push({ variant: v, run, ops: [] });
     }
