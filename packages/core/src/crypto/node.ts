@@ -39,8 +39,6 @@ export const seam: CryptoSeam = {
 
 // Below this, isAscii plus a Buffer view cost more than they save.
 const ASCII_PATH_MIN_BYTES = 32 * 1024;
-// Node's EXTERN_APEX (src/string_bytes.cc), rounded down.
-const EXTERNAL_STRING_MIN_BYTES = 1_000_000;
 
 /**
  * Strict UTF-8 decoding, as in encoding.ts. Beam escapes every non-ASCII character, so large
@@ -50,12 +48,7 @@ const EXTERNAL_STRING_MIN_BYTES = 1_000_000;
  */
 export function decodeUtf8(bytes: Uint8Array): string {
   if (bytes.length >= ASCII_PATH_MIN_BYTES && isAscii(bytes)) {
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    // From ~1 MB up Node makes Latin-1 text an external string, which JSON.parse read ~10%
-    // slower at 1 MiB (even at 4 MiB, ahead at 16 MiB); its UTF-8 decoder makes an ordinary
-    // string, the same text for ASCII bytes.
-    const utf8 = bytes.length >= EXTERNAL_STRING_MIN_BYTES && bytes.length < 4 * 1024 * 1024;
-    return buffer.toString(utf8 ? "utf8" : "latin1");
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   }
   return decodeStrict(bytes);
 }
