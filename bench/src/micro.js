@@ -16,15 +16,16 @@ export const sizes = [
  * is the median over rounds of (its ops/s / the floor's ops/s in the same round), which
  * cancels most of the load other processes put on a shared machine.
  */
-export async function runMicro({ rounds = 5, scale = 1 } = {}) {
+export async function runMicro({ rounds = 5, scale = 1, only = sizes.map((s) => s.bytes), names } = {}) {
   const results = [];
-  for (const size of sizes) {
+  for (const size of sizes.filter((s) => only.includes(s.bytes))) {
     const body = makeBody(size.bytes);
     const runs = [];
-    for (const v of variants) {
+    for (const v of variants.filter((v) => names === undefined || v.name === "floor" || names.includes(v.name))) {
       const run = await v.prepare(body);
-      let data = run();
-      if (data instanceof Promise) data = await data;
+      let result = run();
+      if (result instanceof Promise) result = await result;
+      const data = v.data ? v.data(result) : result;
       if (data?.task !== TASK_ID) throw new Error(`${v.name} did not return the callback's data`);
       runs.push({ variant: v, run, ops: [] });
     }
@@ -56,7 +57,13 @@ export async function runMicro({ rounds = 5, scale = 1 } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = await runMicro({ rounds: Number(process.env.BENCH_ROUNDS ?? 5) });
+  // Alone, for focused runs: BENCH_SIZES=1024,65536 and BENCH_VARIANTS=core-node,core-web.
+  const list = (name) => process.env[name]?.split(",").map((s) => s.trim());
+  const results = await runMicro({
+    rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+    only: list("BENCH_SIZES")?.map(Number),
+    names: list("BENCH_VARIANTS"),
+  });
   if (process.send) process.send(results);
   else for (const r of results) console.log(r.bytes, r.variant, Math.round(r.ops), r.ratio.toFixed(2));
 }

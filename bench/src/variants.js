@@ -54,7 +54,8 @@ export const coreOptions = { secret: SECRET, now: () => TIMESTAMP * 1000, maxBod
 /**
  * Every variant measured by the micro and memory benches. `prepare(body)` signs the body for
  * the variant's own scheme (untimed) and returns `run()`, one complete verification that
- * yields the parsed data, starting from the raw bytes a server holds (a Buffer).
+ * yields the parsed data (or, with `data(result)`, a result holding it), starting from the raw
+ * bytes a server holds (a Buffer).
  */
 export const variants = [
   {
@@ -73,8 +74,10 @@ export const variants = [
       const { createVerifier } = await import("@taskhook/core");
       const verifier = createVerifier(coreOptions);
       const headers = beamHeaders(body);
-      return async () => (await verifier.verify({ headers, body })).data;
+      // The promise as an application gets it: the harness's one await stands for the handler's.
+      return () => verifier.verify({ headers, body });
     },
+    data: (callback) => callback.data,
   },
   {
     name: "core-web",
@@ -83,8 +86,10 @@ export const variants = [
       const { createVerifier } = await import("@taskhook/core/web");
       const verifier = createVerifier(coreOptions);
       const headers = beamHeaders(body);
-      return async () => (await verifier.verify({ headers, body })).data;
+      // The promise as an application gets it: the harness's one await stands for the handler's.
+      return () => verifier.verify({ headers, body });
     },
+    data: (callback) => callback.data,
   },
   {
     name: "standardwebhooks",

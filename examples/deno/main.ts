@@ -7,6 +7,8 @@ const handleCallback = createCallbackHandler({
 
 const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
 const port = Number(Deno.env.get("PORT") ?? 3000);
-Deno.serve({ hostname, port }, (request) =>
-  new URL(request.url).pathname === "/beam" ? handleCallback(request) : new Response("Not found", { status: 404 }),
+Deno.serve(
+  { hostname, port, onListen: ({ port }) => console.log(`listening on http://${hostname}:${port}/beam`) },
+  (request) =>
+    new URL(request.url).pathname === "/beam" ? handleCallback(request) : new Response("Not found", { status: 404 }),
 );

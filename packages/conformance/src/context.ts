@@ -57,6 +57,41 @@ export interface ConformanceTarget {
    * reading. A fetch-style adapter leaves the connection to its runtime's server. Default false.
    */
   ownsConnection?: boolean;
+  /**
+   * Why the runtime's server keeps a connection open whatever the handler answers, when it does
+   * (Deno.serve ignores the `Connection: close` of a 408): the timeout cases then check the 408
+   * but not the close. Leave unset everywhere else.
+   */
+  keepsConnectionsOpen?: string;
+  /**
+   * Why the runtime's server may reset an upload it stopped reading before its 413 reaches the
+   * client, when it does (workerd, at times): the 64 MiB upload cases then accept that reset,
+   * still checking that most of the upload was never sent. Leave unset everywhere else.
+   */
+  resetsLargeUploads?: string;
+  /**
+   * Why the runtime's server reads a request body ahead of the handler, when it does (Bun.serve
+   * keeps taking an upload the handler stopped reading, tens of MB on a busy machine): the
+   * 64 MiB upload cases then check the 413 and that the handler never ran, but not how much of
+   * the upload was sent first. Leave unset everywhere else.
+   */
+  readsUploadsAhead?: string;
+  /**
+   * Why the runtime's server closes a connection, unanswered, when a request arrives pipelined
+   * behind an answer that is still being computed, when it does (Bun.serve, for any answer that
+   * awaits more than a microtask): the flood case then sends each connection's requests one
+   * after another, each once the one before was answered. Leave unset everywhere else.
+   */
+  closesPipelinedConnections?: string;
+  /**
+   * Why the runtime's server closes a keep-alive connection after an answer that left the request
+   * body unread, when it does (workerd, Bun.serve): requests refused from their headers alone are
+   * then not followed by more on the same connection, so the flood case sends each request on a
+   * connection of its own, and a refused vector's chunked body goes in one chunk (a client still
+   * writing when the connection closes may see the close before the answer). Leave unset
+   * everywhere else.
+   */
+  closesAfterUnreadBody?: string;
   /** Path of a vectors file; default `$TASKHOOK_VECTORS`, else the copy this package ships. */
   vectors?: string;
 }

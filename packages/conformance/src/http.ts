@@ -30,9 +30,15 @@ export async function send(url: string, request: SendRequest = {}): Promise<Send
   const chunked = request.transfer === "chunked";
   if (body !== undefined && !chunked) headers["content-length"] = body.length;
   const req = httpRequest(url, { method: request.method ?? "POST", headers, agent: false });
+  let responded = false;
   const answered = new Promise<SendResponse>((resolve, reject) => {
-    req.on("error", reject);
+    // A server may answer before the body is all sent (a refusal from the headers) and close
+    // the connection: the rest of the body then fails to write, which is not the answer.
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (!(responded && (error.code === "EPIPE" || error.code === "ECONNRESET"))) reject(error);
+    });
     req.on("response", (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", reject);
@@ -44,19 +50,21 @@ export async function send(url: string, request: SendRequest = {}): Promise<Send
   });
   if (body !== undefined && chunked) {
     const size = request.chunkBytes ?? Math.max(1, Math.ceil(body.length / 8));
-    for (let offset = 0; offset < body.length; offset += size) {
+    for (let offset = 0; offset < body.length && !responded && !req.destroyed; offset += size) {
+      if (offset > 0) await setImmediate();
       req.write(body.subarray(offset, offset + size));
-      await setImmediate();
     }
   }
-  req.end(chunked ? undefined : body);
+  if (!req.destroyed) req.end(chunked ? undefined : body);
   return answered;
 }
 
 /** The outcome of {@link uploadUntilAnswered}. */
 export interface UploadResult extends SendResponse {
-  /** Body bytes handed to the socket when the answer arrived. */
+  /** Body bytes handed to the socket when the answer arrived (or the connection was reset). */
   bytesSentBeforeAnswer: number;
+  /** The server reset the connection before any answer arrived (`status` is then 0). */
+  resetBeforeAnswer?: boolean;
 }
 
 /**
@@ -68,15 +76,27 @@ export function uploadUntilAnswered(
   url: string,
   options: { headers: Record<string, string>; totalBytes: number; declareLength: boolean },
 ): Promise<UploadResult> {
-  const headers: Record<string, string | number> = { ...options.headers };
+  // Keep-alive, as Beam's sender (python-requests) asks: Bun answers an upload it stops reading
+  // on a `Connection: close` request by resetting the connection, with no answer at all.
+  const headers: Record<string, string | number> = { connection: "keep-alive", ...options.headers };
   if (options.declareLength) headers["content-length"] = options.totalBytes;
   const req = httpRequest(url, { method: "POST", headers, agent: false });
   const chunk = new Uint8Array(64 * 1024).fill(0x20);
   let sent = 0;
   let answered = false;
   return new Promise<UploadResult>((resolve, reject) => {
-    req.on("error", (error) => {
-      if (!answered) reject(error);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      if (error.code !== "ECONNRESET" && error.code !== "EPIPE") reject(error);
+      else
+        resolve({
+          status: 0,
+          headers: {},
+          text: "",
+          json: undefined,
+          bytesSentBeforeAnswer: sent,
+          resetBeforeAnswer: true,
+        });
     });
     req.on("response", (res) => {
       answered = true;
@@ -157,6 +177,16 @@ export interface RawOptions {
    * answer then destroys that answer unread.
    */
   readAfterWrite?: boolean;
+  /**
+   * Stop once this many complete answers arrived, without waiting for the close: workerd keeps
+   * a connection open after answering a `Connection: close` request. Default: wait for the close.
+   */
+  stopAfterAnswers?: number;
+  /**
+   * Write each part only once every part before it was answered (a keep-alive client that does
+   * not pipeline). Default false: parts go out without waiting for answers.
+   */
+  oneAtATime?: boolean;
 }
 
 /** What came back on one raw connection. */
@@ -184,24 +214,51 @@ export function sendRaw(
   const socket = connect({ host: hostname, port: Number(port) });
   const received: Buffer[] = [];
   let partsWritten = 0;
+  let wake = () => {};
+  // Answers counted so far, and the bytes after the last complete one (so counting stays linear).
+  let answers = 0;
+  let unparsed = Buffer.alloc(0);
+  const countAnswers = () => {
+    const { responses, end } = parseResponsesFrom(unparsed);
+    answers += responses.length;
+    unparsed = unparsed.subarray(end);
+  };
+  const answered = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        countAnswers();
+        if (socket.destroyed || answers >= count) resolve();
+        else wake = check;
+      };
+      check();
+    });
+  const stopWriting = () => socket.destroyed || (!options.oneAtATime && received.length > 0);
   return new Promise<RawResult>((resolve) => {
     const finish = (closedByServer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
+      wake();
       resolve({ responses: parseResponses(Buffer.concat(received)), closedByServer, partsWritten });
     };
     const timer = setTimeout(() => finish(false), options.waitMs ?? 5000);
-    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      if (options.oneAtATime) unparsed = Buffer.concat([unparsed, chunk]);
+      wake();
+      const enough = options.stopAfterAnswers;
+      if (enough !== undefined && parseResponses(Buffer.concat(received)).length >= enough) finish(false);
+    });
     // A reset after the answer (the server closing with unread bytes) still counts as closed.
     socket.on("error", () => finish(true));
     socket.on("close", () => finish(true));
     if (options.readAfterWrite) socket.pause();
     socket.once("connect", async () => {
       for (const part of list) {
-        if (received.length > 0 || socket.destroyed) return;
+        if (options.oneAtATime) await answered(partsWritten);
+        if (stopWriting()) return;
         if (partsWritten > 0 && options.gapMs) await delay(options.gapMs);
         if (partsWritten > 0) await options.hold;
-        if (received.length > 0 || socket.destroyed) return;
+        if (stopWriting()) return;
         socket.write(typeof part === "string" ? utf8(part) : part);
         partsWritten++;
       }
@@ -214,12 +271,15 @@ export function sendRaw(
 /**
  * Sends many requests fast: they are spread over `connections` keep-alive connections and
  * pipelined, each connection's share written at once, the last one asking the server to
- * close. Resolves to every answer's status, in the order the requests were given (0: none).
+ * close. With `oneAtATime`, each connection writes a request only once the one before was
+ * answered (for a runtime that closes pipelined connections). Resolves to every answer's
+ * status, in the order the requests were given (0: none).
  */
 export async function sendPipelined(
   url: string,
   requests: ReadonlyArray<{ headers: Record<string, string>; body?: Uint8Array | string }>,
   connections = 4,
+  { oneAtATime = false }: { oneAtATime?: boolean } = {},
 ): Promise<number[]> {
   const shares = Array.from({ length: Math.min(connections, requests.length) }, (_, i) =>
     requests.filter((_, index) => index % connections === i),
@@ -231,7 +291,8 @@ export async function sendPipelined(
         if (index === share.length - 1) lines.push(["Connection", "close"]);
         return rawRequest(url, { headers: lines, body: body ?? "" });
       });
-      const { responses } = await sendRaw(url, Buffer.concat(bytes), { waitMs: 60_000 });
+      const parts = oneAtATime ? bytes : Buffer.concat(bytes);
+      const { responses } = await sendRaw(url, parts, { waitMs: 60_000, oneAtATime });
       return responses.map((response) => response.status);
     }),
   );
@@ -240,8 +301,14 @@ export async function sendPipelined(
 
 /** Splits what a server wrote into responses (Content-Length, chunked, or up to the close). */
 function parseResponses(bytes: Buffer): SendResponse[] {
+  return parseResponsesFrom(bytes).responses;
+}
+
+/** The complete responses in `bytes`, and where the last one ends. */
+function parseResponsesFrom(bytes: Buffer): { responses: SendResponse[]; end: number } {
   const responses: SendResponse[] = [];
   let offset = 0;
+  let end = 0;
   while (offset < bytes.length) {
     const headEnd = bytes.indexOf("\r\n\r\n", offset);
     if (headEnd === -1) break;
@@ -261,9 +328,9 @@ function parseResponses(bytes: Buffer): SendResponse[] {
       const chunks: Buffer[] = [];
       for (;;) {
         const lineEnd = bytes.indexOf("\r\n", offset);
-        if (lineEnd === -1) return responses;
+        if (lineEnd === -1) return { responses, end };
         const size = Number.parseInt(bytes.subarray(offset, lineEnd).toString("latin1"), 16);
-        if (!(size >= 0) || lineEnd + 2 + size + 2 > bytes.length) return responses;
+        if (!(size >= 0) || lineEnd + 2 + size + 2 > bytes.length) return { responses, end };
         chunks.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
         offset = lineEnd + 2 + size + 2;
         if (size === 0) break;
@@ -271,7 +338,7 @@ function parseResponses(bytes: Buffer): SendResponse[] {
       body = Buffer.concat(chunks);
     } else if (headers["content-length"] !== undefined) {
       const length = Number(headers["content-length"]);
-      if (offset + length > bytes.length) return responses;
+      if (offset + length > bytes.length) return { responses, end };
       body = bytes.subarray(offset, offset + length);
       offset += length;
     } else {
@@ -280,8 +347,9 @@ function parseResponses(bytes: Buffer): SendResponse[] {
     }
     const text = body.toString("utf8");
     responses.push({ status, headers, text, json: parseJson(text) });
+    end = offset;
   }
-  return responses;
+  return { responses, end };
 }
 
 function utf8(text: string): Uint8Array {

@@ -10,15 +10,15 @@ export type HeadersInput =
 /**
  * Reads one header, case-insensitively. Repeated values are joined with `", "`, as
  * `Headers` and Node do, so a header sent twice never passes a strict format check.
+ * `lower` is `name` in lower case; hot paths pass it precomputed.
  */
-export function readHeader(headers: HeadersInput, name: string): string | undefined {
+export function readHeader(headers: HeadersInput, name: string, lower = name.toLowerCase()): string | undefined {
   if (typeof (headers as { get?: unknown }).get === "function") {
     // Headers ignores case; a Map (or similar) with lower-case keys is matched as well.
     const map = headers as { get(name: string): string | null | undefined };
-    return map.get(name) ?? map.get(name.toLowerCase()) ?? undefined;
+    return map.get(name) ?? (lower === name ? undefined : map.get(lower)) ?? undefined;
   }
   const record = headers as Record<string, unknown>;
-  const lower = name.toLowerCase();
   let value = Object.hasOwn(record, lower) ? record[lower] : undefined;
   if (value === undefined) {
     for (const key of Object.keys(record)) {
@@ -28,6 +28,7 @@ export function readHeader(headers: HeadersInput, name: string): string | undefi
       }
     }
   }
+  if (typeof value === "string") return value;
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(String).join(", ");
   return String(value);

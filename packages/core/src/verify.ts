@@ -106,35 +106,37 @@ export function createVerifier<S extends SchemaOption | undefined = undefined>(
   }
 
   /** Everything that needs no body: the headers, an unsigned delivery, the timestamp window, the signature's format. */
-  function checkHeaders(headers: HeadersInput) {
-    const beam = readBeamHeaders(headers);
-    if (beam.signatureText === beamSender.unsigned.signature && beam.timestampText === beamSender.unsigned.timestamp) {
+  function checkHeaders(headers: HeadersInput): CheckedInput {
+    const c = readBeamHeaders(headers);
+    if (c.signatureText === beamSender.unsigned.signature && c.timestampText === beamSender.unsigned.timestamp) {
       throw new TaskCallbackError(
         "UNSIGNED_CALLBACK",
         `Beam could not sign this callback (empty ${headerNames.signature} and ${headerNames.timestamp}: 0), so it can never verify. The signing failed inside Beam and nothing on this server fixes it; the task's logs in Beam say more.`,
       );
     }
-    const timestamp = checkTimestamp(beam.timestampText, Math.floor(now() / 1000), toleranceSeconds);
-    return { ...beam, timestamp, given: parseSignatureHex(beam.signatureText) ?? signatureMismatch(false) };
+    c.timestamp = checkTimestamp(c.timestampText, Math.floor(now() / 1000), toleranceSeconds);
+    c.given = parseSignatureHex(c.signatureText) ?? signatureMismatch(false);
+    return c;
   }
 
   // Cheapest checks first: headers, an unsigned delivery, timestamp window, body size, signature, then the body.
-  function checkInput(input: CallbackInput) {
-    const checked = checkHeaders(input.headers);
+  // One object of one shape is filled in place: spreading it per step cost more than the checks.
+  function checkInput(input: CallbackInput): CheckedInput {
+    const c = checkHeaders(input.headers);
     const body = toBytes(input.body);
     if (body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-    return { ...checked, body, headers: input.headers };
+    c.body = body;
+    return c;
   }
 
   /** The whole verification in one call, when keys and signing are synchronous and no schema is set. */
   function verifyNow(input: CallbackInput, keyList: unknown[], sign: SignSync): InferCallback<S> {
     const c = checkInput(input);
-    const secretIndex = matchingKey(
-      keyList.map((key) => sign(key, c.body, c.timestampText)),
-      c.given,
-    );
+    const macs: Uint8Array[] = [];
+    for (let i = 0; i < keyList.length; i++) macs.push(sign(keyList[i], c.body, c.timestampText));
+    const secretIndex = matchingKey(macs, c.given);
     // Only a verified body is parsed.
-    const data = parseData(c.body, readHeader(c.headers, "content-type"), largeIntegers);
+    const data = parseData(c.body, readHeader(input.headers, "content-type", "content-type"), largeIntegers);
     return toCallback(c, secretIndex, data) as InferCallback<S>;
   }
 
@@ -143,7 +145,7 @@ export function createVerifier<S extends SchemaOption | undefined = undefined>(
     const macs: Uint8Array[] = [];
     for (const key of await importKeys()) macs.push(await seam.signPayload(key, c.body, c.timestampText));
     const secretIndex = matchingKey(macs, c.given);
-    let data = parseData(c.body, readHeader(c.headers, "content-type"), largeIntegers);
+    let data = parseData(c.body, readHeader(input.headers, "content-type", "content-type"), largeIntegers);
     const schema = schemaFor(c.status);
     if (schema !== undefined) data = await validateData(schema, data);
     return toCallback(c, secretIndex, data) as InferCallback<S>;
@@ -177,13 +179,26 @@ export function createVerifier<S extends SchemaOption | undefined = undefined>(
 
 type SignSync = (key: unknown, body: Uint8Array, timestamp: string) => Uint8Array;
 
+/** What the checks read from a request, filled in as they pass. */
 interface CheckedInput {
   taskId: string;
   status: TaskStatus;
+  timestampText: string;
   timestamp: number;
   signatureText: string;
+  given: Uint8Array;
   body: Uint8Array;
 }
+
+const noBytes = new Uint8Array(0);
+
+// Lower-case names, computed once: Node's headers are lower-case records.
+const lowerNames = {
+  id: headerNames.id.toLowerCase(),
+  status: headerNames.status.toLowerCase(),
+  timestamp: headerNames.timestamp.toLowerCase(),
+  signature: headerNames.signature.toLowerCase(),
+};
 
 function toCallback(c: CheckedInput, secretIndex: number, data: unknown): AnyTaskCallback {
   return {
@@ -218,28 +233,36 @@ export function syncVerifierOf<C extends AnyTaskCallback>(
 }
 
 /** The encoding and the four `X-Task-*` headers, present and well-formed (the timestamp's format is checked later). */
-function readBeamHeaders(headers: HeadersInput) {
-  const encoding = readHeader(headers, "content-encoding");
+function readBeamHeaders(headers: HeadersInput): CheckedInput {
+  const encoding = readHeader(headers, "content-encoding", "content-encoding");
   if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
     throw new TaskCallbackError(
       "UNSUPPORTED_ENCODING",
       `Content-Encoding "${printable(encoding)}" is not accepted; Beam sends callbacks uncompressed.`,
     );
   }
-  const taskId = required(headers, headerNames.id);
+  const taskId = required(headers, headerNames.id, lowerNames.id);
   if (!beamFormats.taskId.test(taskId)) {
     throw new TaskCallbackError("INVALID_HEADER", `${headerNames.id} must be a task id such as a UUID.`);
   }
-  const status = required(headers, headerNames.status);
+  const status = required(headers, headerNames.status, lowerNames.status);
   if (!beamFormats.status.test(status)) {
     throw new TaskCallbackError(
       "INVALID_HEADER",
       `${headerNames.status} must be an upper-case status such as COMPLETE.`,
     );
   }
-  const timestampText = required(headers, headerNames.timestamp);
-  const signatureText = required(headers, headerNames.signature);
-  return { taskId, status, timestampText, signatureText };
+  const timestampText = required(headers, headerNames.timestamp, lowerNames.timestamp);
+  const signatureText = required(headers, headerNames.signature, lowerNames.signature);
+  return {
+    taskId,
+    status: status as TaskStatus,
+    timestampText,
+    timestamp: 0,
+    signatureText,
+    given: noBytes,
+    body: noBytes,
+  };
 }
 
 /** The timestamp in Unix seconds, within `toleranceSeconds` of `nowSeconds` both ways. */
@@ -306,8 +329,8 @@ export function bodyTooLarge(maxBodyBytes: number): TaskCallbackError {
   );
 }
 
-function required(headers: CallbackInput["headers"], name: string): string {
-  const value = readHeader(headers, name);
+function required(headers: CallbackInput["headers"], name: string, lower: string): string {
+  const value = readHeader(headers, name, lower);
   if (value === undefined) {
     throw new TaskCallbackError(
       "MISSING_HEADER",

@@ -1,4 +1,4 @@
-import type { TaskCallbackErrorCode } from "@taskhook/core";
+import { errorStatus, type TaskCallbackErrorCode } from "@taskhook/core";
 import { describe, expect, it, vi } from "vitest";
 import { expectAccepted, expectError, type SuiteContext, withoutHeader } from "../context.js";
 import { rawRequest, sendRaw, uploadUntilAnswered } from "../http.js";
@@ -34,18 +34,26 @@ export function beforeBodyCases(ctx: SuiteContext): void {
       ],
     ];
     const totalBytes = 48 * MiB;
+    const { readsUploadsAhead: readsAhead, resetsLargeUploads: resets } = ctx.target;
+    const when =
+      (readsAhead === undefined
+        ? "before it is read"
+        : `unread (how much is sent first is not checked: ${readsAhead})`) +
+      (resets === undefined ? "" : `, or reset unanswered (${resets})`);
     for (const [name, change, code] of refusals) {
       for (const declareLength of [true, false]) {
-        it(`${name}, a 48 MiB upload under a 64 MiB limit ${declareLength ? "with Content-Length" : "chunked"} -> ${code} before it is read`, async () => {
+        it(`${name}, a 48 MiB upload under a 64 MiB limit ${declareLength ? "with Content-Length" : "chunked"} -> ${code} ${when}`, async () => {
           const server = await ctx.start({ options: { maxBodyBytes: 64 * MiB } });
           const { headers } = await ctx.callback({ result: 10 });
           const result = await uploadUntilAnswered(server.url, { headers: change(headers), totalBytes, declareLength });
-          expectError(result, code);
+          if (!(result.resetBeforeAnswer && resets !== undefined)) expectError(result, code);
           // A server that reads (or buffers) the body before looking at the headers lets the client send all of it.
-          expect(result.bytesSentBeforeAnswer).toBeLessThan(totalBytes / 2);
+          if (readsAhead === undefined) expect(result.bytesSentBeforeAnswer).toBeLessThan(totalBytes / 2);
           expect(server.received).toHaveLength(0);
-          // Reported like any refusal, with no body size: none was read.
-          expect(server.rejections).toEqual([expect.objectContaining({ code, status: result.status })]);
+          // Reported like any refusal, with no body size: none was read. (A report may land after the answer.)
+          await vi.waitFor(() =>
+            expect(server.rejections).toEqual([expect.objectContaining({ code, status: errorStatus[code] })]),
+          );
           expect(server.rejections[0]?.bodyBytes).toBeUndefined();
           expectAccepted(await server.send(await ctx.callback({ still: "serving" })));
         });
@@ -77,7 +85,7 @@ export function beforeBodyCases(ctx: SuiteContext): void {
       });
       await probing;
       expectError(busy as NonNullable<typeof busy>, "RECEIVER_BUSY");
-      expect(server.rejections.map((info) => info.code)).toContain("RECEIVER_BUSY");
+      await vi.waitFor(() => expect(server.rejections.map((info) => info.code)).toContain("RECEIVER_BUSY"));
       expect(busy?.headers["retry-after"]).toBe("1");
       const { responses } = await first;
       expectAccepted(responses[0] ?? { status: 0, headers: {}, text: "no answer", json: undefined });

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { expectError, type SuiteContext } from "../context.js";
 import { type Vector, vectorRequest } from "../vector-file.js";
 
 /**
  * Refusals reach `onRejected` with a diagnosis (the valid vector's signature over a re-written
- * copy of its body, its key without `sk_`), and the answer does not depend on it.
+ * copy of its body, its key without `sk_`), and the answer does not depend on it. The cases wait
+ * for the reports: a handler in another process may report just after its answer.
  */
 export function refusalCases(ctx: SuiteContext): void {
   const vector = (name: string) => ctx.vectors.vectors.find((v) => v.name === name);
@@ -21,17 +22,19 @@ export function refusalCases(ctx: SuiteContext): void {
       const server = await ctx.start({ options: at });
       const response = await server.send(reserialized());
       expectError(response, "INVALID_SIGNATURE");
-      expect(server.rejections).toEqual([
-        {
-          code: "INVALID_SIGNATURE",
-          status: 401,
-          taskId: nested.task_id,
-          taskStatus: nested.status,
-          bodyBytes: Buffer.byteLength(JSON.stringify(JSON.parse(nested.body_utf8))),
-          ageSeconds: 0,
-          diagnosis: [{ reason: "BODY_RESERIALIZED", message: expect.any(String) }],
-        },
-      ]);
+      await vi.waitFor(() =>
+        expect(server.rejections).toEqual([
+          {
+            code: "INVALID_SIGNATURE",
+            status: 401,
+            taskId: nested.task_id,
+            taskStatus: nested.status,
+            bodyBytes: Buffer.byteLength(JSON.stringify(JSON.parse(nested.body_utf8))),
+            ageSeconds: 0,
+            diagnosis: [{ reason: "BODY_RESERIALIZED", message: expect.any(String) }],
+          },
+        ]),
+      );
       expect(response.text).not.toContain("RESERIALIZED");
     });
 
@@ -39,7 +42,9 @@ export function refusalCases(ctx: SuiteContext): void {
       const server = await ctx.start({ options: at });
       const first = await server.send(reserialized());
       const second = await server.send(reserialized());
-      expect(server.rejections.map((info) => info.diagnosis !== undefined)).toEqual([true, false]);
+      await vi.waitFor(() =>
+        expect(server.rejections.map((info) => info.diagnosis !== undefined)).toEqual([true, false]),
+      );
       expect({ status: second.status, type: second.headers["content-type"], text: second.text }).toEqual({
         status: first.status,
         type: first.headers["content-type"],
@@ -51,18 +56,22 @@ export function refusalCases(ctx: SuiteContext): void {
       const v = vector("result-int") as Vector;
       const server = await ctx.start({ options: { secret: v.secret.slice(3), now: () => v.timestamp * 1000 } });
       expectError(await server.send(vectorRequest(v)), "INVALID_SIGNATURE");
-      expect(server.rejections.map((info) => info.diagnosis)).toEqual([
-        [{ reason: "SECRET_PREFIX", message: expect.any(String) }],
-      ]);
+      await vi.waitFor(() =>
+        expect(server.rejections.map((info) => info.diagnosis)).toEqual([
+          [{ reason: "SECRET_PREFIX", message: expect.any(String) }],
+        ]),
+      );
     });
 
     it("a hand-written sender's misreading (bad-timestamp-first) -> SCHEME_TIMESTAMP_FIRST", async () => {
       const v = vector("bad-timestamp-first") as Vector;
       const server = await ctx.start({ options: { secret: v.secret, now: () => v.timestamp * 1000 } });
       expectError(await server.send(vectorRequest(v)), "INVALID_SIGNATURE");
-      expect(server.rejections.map((info) => info.diagnosis?.map((d) => d.reason))).toEqual([
-        ["SCHEME_TIMESTAMP_FIRST"],
-      ]);
+      await vi.waitFor(() =>
+        expect(server.rejections.map((info) => info.diagnosis?.map((d) => d.reason))).toEqual([
+          ["SCHEME_TIMESTAMP_FIRST"],
+        ]),
+      );
     });
 
     it("an accepted callback is not reported", async () => {

@@ -19,7 +19,15 @@ export function vectorCases(ctx: SuiteContext): void {
             const server = await ctx.start({
               options: { secret: vector.secrets ?? vector.secret, now: () => vector.timestamp * 1000 },
             });
-            const response = await server.send({ ...vectorRequest(vector), transfer });
+            const request = vectorRequest(vector);
+            // A runtime that closes a connection whose body went unread gets a refused body in one chunk, all
+            // sent before the answer: split, the client may still be writing when the connection closes.
+            const whole = ctx.target.closesAfterUnreadBody !== undefined && vector.expect !== "valid";
+            const response = await server.send({
+              ...request,
+              transfer,
+              ...(whole && { chunkBytes: request.body.length }),
+            });
 
             if (vector.expect !== "valid") {
               if (vector.expect === "invalid_body") expectError(response, "INVALID_BODY");

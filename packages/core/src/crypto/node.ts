@@ -15,7 +15,7 @@ function importKey(secret: string): KeyObject {
 
 function signPayload(key: unknown, body: Uint8Array, timestamp: string): Uint8Array {
   const hmac = createHmac("sha256", key as KeyObject);
-  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   for (let start = 0; start < buffer.length; start += CHUNK_BYTES) {
     hmac.update(buffer.toString("base64", start, Math.min(start + CHUNK_BYTES, buffer.length)), "latin1");
   }

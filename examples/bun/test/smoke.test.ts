@@ -1,0 +1,4 @@
+import { missingRuntime } from "../../runtime.mjs";
+import { defineSmokeTest } from "../../smoke.js";
+
+defineSmokeTest(import.meta.url, { runtime: missingRuntime("bun") });
