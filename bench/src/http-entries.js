@@ -5,7 +5,12 @@ import { createFloor } from "./variants.js";
 /**
  * One HTTP pair per entry: `adapter` serves POST /beam through taskhook, `bare` serves the
  * same route on the same framework reading the raw body itself, running the floor
- * verification by hand and answering 204. Both resolve to `{ port, close }` on 127.0.0.1.
+ * verification by hand and acknowledging the callback with the same answer bytes as its
+ * adapter (status, Content-Type and body): the processor and the fetch adapter answer
+ * `200 {"received":true}` as JSON (the conformance suite pins it), the middleware adapters
+ * leave the answer to the bench's route, a bodiless 204. So the ratio measures verification
+ * and taskhook's per-request work, not the answer's format. Both resolve to `{ port, close }`
+ * on 127.0.0.1.
  * `requires` names the packages an entry needs; entries whose packages are not installed are
  * skipped. To add an adapter: add it to bench/package.json and append an entry here.
  */
@@ -45,7 +50,8 @@ export const httpEntries = [
       const floor = createFloor(secret);
       return fetchServer(async (request) => {
         const body = Buffer.from(await request.arrayBuffer());
-        return new Response(null, { status: floorStatus(floor, body, (name) => request.headers.get(name)) });
+        const status = floorStatus(floor, body, (name) => request.headers.get(name), 200);
+        return new Response(answerBody(status), { status, headers: { ...jsonType } });
       });
     },
     async adapter({ secret }) {
@@ -145,11 +151,11 @@ async function fetchServer(fetch) {
   return listen(createAdaptorServer({ fetch }));
 }
 
-/** The floor verification by hand, as a status: 204 when the signature matches, else 401. */
-function floorStatus(floor, body, header) {
+/** The floor verification by hand, as a status: `ok` (204) when the signature matches, else 401. */
+function floorStatus(floor, body, header, ok = 204) {
   try {
     floor.verify(body, header("x-task-timestamp"), header("x-task-signature"));
-    return 204;
+    return ok;
   } catch {
     return 401;
   }
@@ -162,10 +168,19 @@ export async function readAll(stream) {
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
-/** The bare route's work on node:http-style responses: floor verification, then 204 or 401. */
+// The answer the processor (and so the fetch adapter) sends, built per request as a route would.
+const jsonType = { "content-type": "application/json; charset=utf-8" };
+const answerBody = (status) =>
+  JSON.stringify(status === 200 ? { received: true } : { error: { code: "INVALID_SIGNATURE", message: "floor" } });
+
+/**
+ * The bare route's work on node:http: floor verification, then the processor's answer
+ * (200 `{"received":true}` as JSON, or 401), written the way the bench's processor route writes it.
+ */
 function floorAnswer(floor, body, headers, res) {
-  res.statusCode = floorStatus(floor, body, (name) => headers[name]);
-  res.end();
+  const status = floorStatus(floor, body, (name) => headers[name], 200);
+  res.writeHead(status, { ...jsonType });
+  res.end(answerBody(status));
 }
 
 /** Starts a node:http server on 127.0.0.1 and an ephemeral port. */

@@ -24,13 +24,13 @@ function startServer(entry, which) {
   });
 }
 
-/** The server process's CPU time so far (user + system), in microseconds. */
+/** The server process's CPU time so far, in microseconds: `{ user, system }`. */
 function serverCpu(server) {
   return new Promise((resolve) => {
     const onMessage = (message) => {
       if (message?.cpu === undefined) return;
       server.child.off("message", onMessage);
-      resolve(message.cpu.user + message.cpu.system);
+      resolve(message.cpu);
     };
     server.child.on("message", onMessage);
     server.child.send("cpu");
@@ -81,8 +81,10 @@ async function load(port, seconds, connections) {
 async function segment(server, seconds, connections) {
   const before = await serverCpu(server);
   const r = await load(server.port, seconds, connections);
-  const cpu = (await serverCpu(server)) - before;
-  return { ...r, cpuPerRequest: r.answered > 0 ? cpu / r.answered : Number.NaN };
+  const after = await serverCpu(server);
+  const per = (us) => (r.answered > 0 ? us / r.answered : Number.NaN);
+  const user = per(after.user - before.user);
+  return { ...r, cpuPerRequest: user + per(after.system - before.system), userPerRequest: user };
 }
 
 /**
@@ -99,6 +101,7 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
     try {
       const samples = { bare: [], adapter: [] };
       const cpu = { bare: [], adapter: [] };
+      const user = { bare: [], adapter: [] };
       const failed = { bare: 0, adapter: 0 };
       await load(bare.port, warmupSeconds, connections);
       await load(adapter.port, warmupSeconds, connections);
@@ -108,6 +111,7 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
           const r = await segment(which === "bare" ? bare : adapter, segmentSeconds, connections);
           samples[which].push(r.rps);
           cpu[which].push(r.cpuPerRequest);
+          user[which].push(r.userPerRequest);
           failed[which] += r.failed;
         }
       }
@@ -120,6 +124,8 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
         cpuBare: median(cpu.bare),
         cpuAdapter: median(cpu.adapter),
         cpuAdded: median(cpu.adapter.map((us, i) => us - cpu.bare[i])),
+        // The user-mode part alone: the JavaScript and what it calls, without the kernel's socket work.
+        userAdded: median(user.adapter.map((us, i) => us - user.bare[i])),
         failed,
         samples,
         cpu,

@@ -1,6 +1,7 @@
 // node src/processor.js: server CPU per 1 KiB callback without HTTP, interleaved in one
 // process: the floor, the Node entry's verify, and the processor without and with a duplicate
 // store. The differences are what taskhook adds per request before any framework cost.
+import { Readable } from "node:stream";
 import { createVerifier, memoryStore } from "@taskhook/core";
 import { createCallbackProcessor } from "@taskhook/core/adapter";
 import { beamHeaders, KiB, makeBody, SECRET, TIMESTAMP } from "./fixtures.js";
@@ -21,6 +22,13 @@ const processors = {
 let sent = 0;
 // Each callback its own task id, as in the HTTP bench, so the store sees a new key each time.
 const fresh = () => ({ method: "POST", headers: { ...headers, "x-task-id": `p-${sent++}` }, body });
+// The body as Node servers hand it over: the request stream, one chunk, then its end.
+const streamed = () => {
+  const request = new Readable({ read() {} });
+  request.push(body);
+  request.push(null);
+  return { headers: { ...headers, "x-task-id": `p-${sent++}`, "content-length": String(body.length) }, body: request };
+};
 const variants = {
   "floor (node:crypto + JSON.parse)": () =>
     floor.verify(body, headers["x-task-timestamp"], headers["x-task-signature"]),
@@ -28,6 +36,10 @@ const variants = {
   "processor, no store": () => processors.none.process(fresh()),
   "processor, memoryStore (default)": () => processors.memory.process(fresh()),
   "processor, memoryStore without reaching its cap": () => processors.uncapped.process(fresh()),
+  "processor, memoryStore, body a Node stream": () => processors.memory.process(streamed()),
+  "Node stream alone (built, then read by for await)": async () => {
+    for await (const _ of streamed().body);
+  },
 };
 
 /** CPU microseconds per call of `run`, over `ms` milliseconds. */

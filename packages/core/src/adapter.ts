@@ -2,7 +2,14 @@
 // authors. Applications import from `@taskhook/core`; adapters re-export what their users need.
 export type { StandardSchemaV1 } from "@standard-schema/spec";
 export { beamFormats, beamSender, failureStatuses, headerNames, isRetriedStatus } from "./beam.js";
-export { type BodySource, DEFAULT_BODY_TIMEOUT_MS, type ReadBodyOptions, type RequestLike, readBody } from "./body.js";
+export {
+  type BodySource,
+  DEFAULT_BODY_TIMEOUT_MS,
+  nodeRequestBody,
+  type ReadBodyOptions,
+  type RequestLike,
+  readBody,
+} from "./body.js";
 export { DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 export { type DiagnoseOptions, diagnoseRefusal, isDiagnosable, MAX_DIAGNOSIS_HMACS } from "./diagnose.js";
 export { discardUnreadBody, type NodeRequestLike } from "./drain.js";

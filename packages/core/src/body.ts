@@ -65,6 +65,8 @@ export async function readBody(source: BodySource | null | undefined, options: R
     // A declared length within the limit cannot be exceeded (HTTP framing), so read it whole.
     return declared >= 0 ? readWhole(source, options) : readBody(source.body, options);
   }
+  const node = nodeStreamOf(source);
+  if (node !== undefined) return readNodeStream(node.stream, options, node.keepOpen);
   if (isWebStream(source)) {
     if (source.locked) throw alreadyRead();
     const reader = source.getReader();
@@ -83,18 +85,168 @@ export async function readBody(source: BodySource | null | undefined, options: R
   );
 }
 
-/** A `Request` whose declared length is within the limit, read in one `arrayBuffer()` call. */
-async function readWhole(request: RequestLike, options: ReadBodyOptions): Promise<Uint8Array> {
-  const deadline = startDeadline(options.timeoutMs);
-  try {
-    const bytes = new Uint8Array(await deadline.race(request.arrayBuffer()));
+/** What {@link readBody} needs of a Node readable stream, such as an `IncomingMessage`. */
+interface NodeReadable {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  pause(): unknown;
+  destroy(): unknown;
+  readonly readableEnded: boolean;
+  readonly destroyed: boolean;
+}
+
+// Symbol.for, so the ESM and the CJS copy of core recognise each other's wrapper.
+const keepOpenKey = Symbol.for("taskhook.nodeBodyKeptOpen");
+
+type NodeRequestStream = NodeReadable & {
+  iterator(options: { destroyOnReturn: boolean }): AsyncIterable<Uint8Array | string>;
+};
+
+/** A Node request to read by its events and leave open; iterable too, for code that expects that. */
+class KeptOpenBody implements AsyncIterable<Uint8Array | string> {
+  declare readonly [keepOpenKey]: true;
+  constructor(readonly stream: NodeRequestStream) {}
+  [Symbol.asyncIterator]() {
+    return this.stream.iterator({ destroyOnReturn: false })[Symbol.asyncIterator]();
+  }
+}
+// On the prototype: a brand read through one shape, not a computed key on every instance.
+Object.defineProperty(KeptOpenBody.prototype, keepOpenKey, { value: true });
+
+/**
+ * For Node adapters: the request stream as a body source that stays open when taskhook stops
+ * reading it early (a body too large, the budget spent), so the adapter can still answer and
+ * then drain the rest with {@link discardUnreadBody}. A Node stream given as it is, instead,
+ * is let go (destroyed without its socket), as its async iterator does.
+ *
+ * @example
+ * ```ts
+ * const result = await processor.process({ headers: req.headers, body: nodeRequestBody(req) });
+ * res.writeHead(result.status, result.headers).end(result.body);
+ * discardUnreadBody(req);
+ * ```
+ */
+export function nodeRequestBody(stream: NodeRequestStream): AsyncIterable<Uint8Array | string> {
+  return new KeptOpenBody(stream);
+}
+
+/** A Node stream to read by its events, unless it already ended (its async iterator says so). */
+function nodeStreamOf(source: BodySource): { stream: NodeReadable; keepOpen: boolean } | undefined {
+  if ((source as { [keepOpenKey]?: true })[keepOpenKey] === true) {
+    const { stream } = source as KeptOpenBody;
+    return stream.readableEnded || stream.destroyed ? undefined : { stream, keepOpen: true };
+  }
+  const stream = source as unknown as NodeReadable;
+  const readable =
+    typeof stream.on === "function" &&
+    typeof stream.removeListener === "function" &&
+    typeof stream.pause === "function" &&
+    typeof stream.destroy === "function" &&
+    stream.readableEnded === false &&
+    stream.destroyed === false;
+  return readable ? { stream, keepOpen: false } : undefined;
+}
+
+/**
+ * A Node stream read through its `data` and `end` events: no async iterator, no promise per
+ * chunk (the iterator was a visible share of a small callback's CPU). The same limits and
+ * errors as {@link collect}; on a failure the stream is destroyed unless `keepOpen`, and left
+ * paused but open on a timeout, so the server can still answer 408.
+ */
+function readNodeStream(stream: NodeReadable, options: ReadBodyOptions, keepOpen: boolean): Promise<Uint8Array> {
+  const { maxBodyBytes, onChunk } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let settled = false;
+    const finish = (error: unknown, expired = false) => {
+      if (settled) return;
+      settled = true;
+      cancel?.();
+      stream.removeListener("data", onData);
+      stream.removeListener("end", onEnd);
+      stream.removeListener("error", onError);
+      stream.removeListener("close", onClose);
+      if (error === undefined) return resolve(concat(chunks, total));
+      if (expired) stream.pause();
+      else if (!keepOpen) destroyRequest(stream);
+      reject(asBodyError(error));
+    };
+    const onData = (value: unknown) => {
+      try {
+        const bytes =
+          typeof value === "string" || isBinary(value) ? toBytes(value as Uint8Array | string) : notBytes(value);
+        total += bytes.length;
+        if (total > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+        onChunk?.(bytes.length);
+        chunks.push(bytes);
+      } catch (error) {
+        finish(error);
+      }
+    };
+    const onEnd = () => finish(undefined);
+    const onError = (error: unknown) => finish(error ?? new Error("The request body failed."));
+    const onClose = () => finish(new Error("The request closed before its body ended."));
+    const cancel =
+      timeoutMs > 0 && Number.isFinite(timeoutMs)
+        ? afterDeadline(timeoutMs, () => finish(timedOut(timeoutMs), true))
+        : undefined;
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+    stream.on("close", onClose);
+  });
+}
+
+/**
+ * Destroys a stream taskhook stopped reading, as its async iterator does: a server's request
+ * is let go without its socket (Node's own `destroyer` detaches it first), so the answer, a
+ * 413 say, still goes out on that connection.
+ */
+function destroyRequest(stream: NodeReadable): void {
+  if ("socket" in stream && "complete" in stream) (stream as { socket: unknown }).socket = null;
+  stream.destroy();
+}
+
+/**
+ * A `Request` whose declared length is within the limit, read in one `arrayBuffer()` call,
+ * raced against the deadline without a promise of its own per request.
+ */
+function readWhole(request: RequestLike, options: ReadBodyOptions): Promise<Uint8Array> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const whole = (buffer: ArrayBuffer) => {
+    const bytes = new Uint8Array(buffer);
     if (bytes.length > options.maxBodyBytes) throw bodyTooLarge(options.maxBodyBytes);
     return bytes;
-  } catch (error) {
+  };
+  const failed = (error: unknown): never => {
     throw asBodyError(error);
-  } finally {
-    deadline.stop();
+  };
+  let reading: Promise<ArrayBuffer>;
+  try {
+    reading = request.arrayBuffer();
+  } catch (error) {
+    return Promise.reject(asBodyError(error));
   }
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return reading.then(whole, failed);
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const cancel = afterDeadline(timeoutMs, () => reject(timedOut(timeoutMs)));
+    reading.then(
+      (buffer) => {
+        cancel();
+        try {
+          resolve(whole(buffer));
+        } catch (error) {
+          reject(error);
+        }
+      },
+      (error: unknown) => {
+        cancel();
+        reject(asBodyError(error));
+      },
+    );
+  });
 }
 
 type Pull = () => Promise<{ done?: boolean | undefined; value?: Uint8Array | string | undefined }>;
@@ -133,11 +285,7 @@ function startDeadline(timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
   // One pending read at a time, so the timer rejects just that one. Racing every read against
   // one shared timeout promise would pile a reaction onto it per chunk: a body sent in
   // one-byte chunks would grow memory until the deadline.
-  const error = () =>
-    new TaskCallbackError(
-      "REQUEST_TIMEOUT",
-      `The body did not arrive within bodyTimeoutMs (${timeoutMs} ms); Beam sends it at once.`,
-    );
+  const error = () => timedOut(timeoutMs);
   let rejectPending: ((reason: unknown) => void) | undefined;
   const state = {
     expired: false,
@@ -154,6 +302,13 @@ function startDeadline(timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
     rejectPending?.(error());
   });
   return state;
+}
+
+function timedOut(timeoutMs: number): TaskCallbackError {
+  return new TaskCallbackError(
+    "REQUEST_TIMEOUT",
+    `The body did not arrive within bodyTimeoutMs (${timeoutMs} ms); Beam sends it at once.`,
+  );
 }
 
 function notBytes(chunk: unknown): never {

@@ -12,26 +12,45 @@ export interface Deadline {
 class DeadlineQueue {
   private readonly pending = new Set<Deadline>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private held = false;
 
   add(deadline: Deadline): void {
     this.pending.add(deadline);
     if (this.timer === undefined) this.arm(deadline.at);
+    else if (!this.held) this.hold(true);
   }
 
   cancel(deadline: Deadline): void {
-    // The last one out stops the timer, so an idle process is not kept alive by it.
-    if (this.pending.delete(deadline) && this.pending.size === 0 && this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    // The last one out lets go of the timer, so an idle process is not kept alive by it. The
+    // timer itself stays armed: one request after another would otherwise set and clear a
+    // timer each; when it fires with nothing pending it simply ends.
+    if (this.pending.delete(deadline) && this.pending.size === 0 && this.held) this.hold(false);
+  }
+
+  private hold(held: boolean): void {
+    const timer = this.timer as { ref?: () => unknown; unref?: () => unknown };
+    if (typeof timer.unref !== "function" || typeof timer.ref !== "function") {
+      // A runtime whose timers are plain ids (Deno, workers) cannot let go of one: clear it.
+      if (!held) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      this.held = held;
+      return;
     }
+    this.held = held;
+    if (held) timer.ref();
+    else timer.unref();
   }
 
   private arm(at: number): void {
     this.timer = setTimeout(() => this.fire(), Math.max(1, at - Date.now()));
+    this.held = true;
   }
 
   private fire(): void {
     this.timer = undefined;
+    this.held = false;
     const now = Date.now();
     for (const deadline of this.pending) {
       if (deadline.at > now) {

@@ -66,21 +66,50 @@ export function memoryStore(options: MemoryStoreOptions = {}): IdempotencyStore 
     if (!entries.delete(key) && entries.size >= maxEntries && !sweeper.sweepAll()) throw storeFull(maxEntries);
     entries.set(key, { state, expiresAt: now() + ttlMs });
   };
-
-  return {
-    async begin(key, ttlMs) {
+  const sync: SyncStore = {
+    begin(key, ttlMs) {
       const entry = entries.get(key);
       if (entry !== undefined && entry.expiresAt > now()) return entry.state;
       put(key, "in-flight", ttlMs);
       return "new";
     },
-    async complete(key, ttlMs) {
+    complete(key, ttlMs) {
       put(key, "done", ttlMs);
     },
-    async release(key) {
+    release(key) {
       entries.delete(key);
     },
   };
+
+  const store: IdempotencyStore = {
+    begin: async (key, ttlMs) => sync.begin(key, ttlMs),
+    complete: async (key, ttlMs) => sync.complete(key, ttlMs),
+    release: async (key) => sync.release(key),
+  };
+  return Object.assign(store, { [syncStoreKey]: { sync, own: { ...store } } });
+}
+
+/** The calls of {@link memoryStore}, synchronous: the processor skips a promise per call with them. */
+export interface SyncStore {
+  begin(key: string, ttlMs: number): BeginResult;
+  complete(key: string, ttlMs: number): void;
+  release(key: string): void;
+}
+
+/** Where a memory store keeps its synchronous calls, for the processor only (not public API). */
+const syncStoreKey: unique symbol = Symbol("taskhook.syncStore");
+
+/**
+ * The synchronous calls behind a store made by {@link memoryStore}, while its methods are still
+ * its own (a store whose `begin` was replaced, say in a test, is used through its methods).
+ */
+export function syncStoreOf(store: IdempotencyStore): SyncStore | undefined {
+  const found = (store as { [syncStoreKey]?: { sync: SyncStore; own: IdempotencyStore } })[syncStoreKey];
+  if (found === undefined) return undefined;
+  const { own } = found;
+  return store.begin === own.begin && store.complete === own.complete && store.release === own.release
+    ? found.sync
+    : undefined;
 }
 
 /**

@@ -2,12 +2,13 @@ import { beamSender, headerNames } from "./beam.js";
 import { type BodySource, DEFAULT_BODY_TIMEOUT_MS, readBody } from "./body.js";
 import { type BodyBudget, createBodyBudget, DEFAULT_MAX_BODY_BYTES_IN_FLIGHT } from "./body-budget.js";
 import type { AnyTaskCallback, InferCallback, SchemaOption, TaskCallback } from "./callback.js";
+import { CallbackHeaders } from "./callback-headers.js";
 import { createEarlyRefusals } from "./early-refusal.js";
 import { isBinary } from "./encoding.js";
 import { type ErrorBody, isTaskCallbackError, TaskCallbackError } from "./errors.js";
 import type { HeadersInput } from "./headers.js";
 import { readHeader } from "./headers.js";
-import { type IdempotencyStore, memoryStore } from "./idempotency.js";
+import { type BeginResult, type IdempotencyStore, memoryStore, syncStoreOf } from "./idempotency.js";
 import { createRefusalReporter, type RejectionListener } from "./refusals.js";
 import { beginWithTask, settleWithTask } from "./task-record.js";
 import { checkNumber, createVerifier, syncVerifierOf, type Verifier, type VerifierOptions } from "./verify.js";
@@ -107,7 +108,7 @@ export interface CallbackProcessor<C extends AnyTaskCallback = TaskCallback> {
   answerError(error: TaskCallbackError): CallbackResponse<C>;
 }
 
-const json = { "content-type": "application/json; charset=utf-8" };
+const contentType = "application/json; charset=utf-8";
 // The constant answers, serialized once.
 const received = JSON.stringify({ received: true });
 const duplicate = JSON.stringify({ received: true, duplicate: true });
@@ -148,88 +149,136 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
   const budget = createBodyBudget(checkBodyBudget(options.maxBodyBytesInFlight, verifier.maxBodyBytes));
   const settleEarly = createEarlyRefusals(bodyTimeoutMs);
 
-  /** Claims the delivery in the store: its key, or the answer for a duplicate or a store outage. */
-  async function claim(callback: C): Promise<{ key?: string } | CallbackResponse<C>> {
+  type Claim = { key?: string } | CallbackResponse<C>;
+
+  /**
+   * Claims the delivery in the store: its key, or the answer for a duplicate or a store outage.
+   * The memory store answers at once, without a promise (most receivers run on it).
+   */
+  function claim(callback: C): Claim | Promise<Claim> {
     if (store === false) return {};
+    // The signature is already a MAC of the body and timestamp, so the key needs no hash of its
+    // own. The status is not signed: a TIMEOUT and a delivery of the same bytes in the same
+    // second share a signature and are two callbacks. A task id may hold ":", but the status
+    // cannot and the signature is 64 hex digits, so the key reads back one way only.
+    const key = `${callback.taskId}:${callback.status}:${callback.signature}`;
+    const sync = taskTtlMs > 0 ? undefined : syncStoreOf(store);
     try {
-      // The signature is already a MAC of the body and timestamp, so the key needs no hash of its
-      // own. The status is not signed: a TIMEOUT and a delivery of the same bytes in the same
-      // second share a signature and are two callbacks. A task id may hold ":", but the status
-      // cannot and the signature is 64 hex digits, so the key reads back one way only.
-      const key = `${callback.taskId}:${callback.status}:${callback.signature}`;
-      const state =
-        taskTtlMs > 0 ? await beginWithTask(store, key, callback.taskId, ttlMs) : await store.begin(key, ttlMs);
-      if (state === "done") return reply(200, duplicate, callback, false);
-      if (state === "in-flight") {
-        const busy = new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly.");
-        return errorResponse(busy, callback);
-      }
-      return { key };
+      if (sync !== undefined) return claimed(sync.begin(key, ttlMs), key, callback);
+      const state = taskTtlMs > 0 ? beginWithTask(store, key, callback.taskId, ttlMs) : store.begin(key, ttlMs);
+      return state.then(
+        (value) => claimed(value, key, callback),
+        (error: unknown) => storeDown(error, callback),
+      );
     } catch (error) {
-      report(error, callback);
-      const message = "The idempotency store is unavailable; retry shortly.";
-      return errorResponse(new TaskCallbackError("STORE_UNAVAILABLE", message, { cause: error }), callback);
+      return storeDown(error, callback);
     }
+  }
+
+  function claimed(state: BeginResult, key: string, callback: C): Claim {
+    if (state === "done") return reply(200, duplicate, callback, false);
+    if (state === "in-flight") {
+      const busy = new TaskCallbackError("DUPLICATE_IN_FLIGHT", "This callback is being processed; retry shortly.");
+      return errorResponse(busy, callback);
+    }
+    return { key };
+  }
+
+  function storeDown(error: unknown, callback: C): CallbackResponse<C> {
+    report(error, callback);
+    const message = "The idempotency store is unavailable; retry shortly.";
+    return errorResponse(new TaskCallbackError("STORE_UNAVAILABLE", message, { cause: error }), callback);
   }
 
   /**
    * Runs the handler or the route. A failure, or a route that answered 5xx, releases the
    * delivery so Beam's retry runs it again; a success marks it done.
    */
-  async function dispatch(callback: C, key: string | undefined, route: RunRoute<C> | undefined) {
-    const { failure, routeStatus } = await runHandler(callback, route, options.onCallback);
-    let response: CallbackResponse<C>;
-    if (failure !== undefined) {
-      report(failure.error, callback);
-      await settle(callback, key, false);
-      if (routeStatus !== undefined) {
-        response = reply(routeStatus, empty, callback, false);
-        response.routeAnswered = true;
-        return response;
-      }
-      // A handler that hands callbacks on (a queue) reports its store being down the way the
-      // idempotency store does: 503 with Retry-After, so Beam retries.
-      const { error } = failure;
-      if (isTaskCallbackError(error) && error.code === "STORE_UNAVAILABLE") return errorResponse(error, callback);
-      const message = "The callback handler failed; the error is logged on the server.";
-      return errorResponse(new TaskCallbackError("HANDLER_FAILED", message), callback);
-    }
-    await settle(callback, key, true);
-    response = reply(routeStatus ?? 200, received, callback, true);
-    response.routeAnswered = route !== undefined;
-    return response;
+  function dispatch(
+    callback: C,
+    key: string | undefined,
+    route: RunRoute<C> | undefined,
+  ): CallbackResponse<C> | Promise<CallbackResponse<C>> {
+    const outcome = runHandler(callback, route, options.onCallback);
+    if (isThenable(outcome)) return outcome.then((done) => answer(callback, key, route, done));
+    return answer(callback, key, route, outcome);
   }
 
-  /** Marks the delivery (and its task) processed after success, or frees both for a retry. */
-  async function settle(callback: C, key: string | undefined, handled: boolean) {
-    if (key === undefined || store === false) return;
+  /** The answer once the handler or route ran: settled in the store first, at once for the memory store. */
+  function answer(callback: C, key: string | undefined, route: RunRoute<C> | undefined, outcome: HandlerOutcome) {
+    if (outcome.failure !== undefined) return failed(callback, key, outcome.failure.error, outcome.routeStatus);
+    const response = reply(outcome.routeStatus ?? 200, received, callback, true);
+    response.routeAnswered = route !== undefined;
+    const settled = settle(callback, key, true);
+    return settled === undefined ? response : settled.then(() => response);
+  }
+
+  /** After a failure: the delivery freed for Beam's retry, and the route's 5xx or core's error answer. */
+  async function failed(callback: C, key: string | undefined, error: unknown, routeStatus: number | undefined) {
+    report(error, callback);
+    await settle(callback, key, false);
+    if (routeStatus !== undefined) {
+      const response = reply(routeStatus, empty, callback, false);
+      response.routeAnswered = true;
+      return response;
+    }
+    // A handler that hands callbacks on (a queue) reports its store being down the way the
+    // idempotency store does: 503 with Retry-After, so Beam retries.
+    if (isTaskCallbackError(error) && error.code === "STORE_UNAVAILABLE") return errorResponse(error, callback);
+    const message = "The callback handler failed; the error is logged on the server.";
+    return errorResponse(new TaskCallbackError("HANDLER_FAILED", message), callback);
+  }
+
+  /**
+   * Marks the delivery (and its task) processed after success, or frees both for a retry. The
+   * memory store settles at once (`undefined`); other stores give the promise to wait for.
+   */
+  function settle(callback: C, key: string | undefined, handled: boolean): Promise<void> | undefined {
+    if (key === undefined || store === false) return undefined;
+    const sync = taskTtlMs > 0 ? undefined : syncStoreOf(store);
+    if (sync !== undefined) {
+      try {
+        if (handled) sync.complete(key, ttlMs);
+        else sync.release(key);
+      } catch (error) {
+        report(error, callback);
+      }
+      return undefined;
+    }
     const settled =
       taskTtlMs > 0
         ? settleWithTask(store, key, callback.taskId, handled, { ttlMs, recordTtlMs: taskTtlMs })
         : handled
           ? store.complete(key, ttlMs)
           : store.release(key);
-    await settled.catch((error: unknown) => report(error, callback));
+    return settled.catch((error: unknown) => report(error, callback));
   }
 
   async function processRequest(request: CallbackRequest, route?: RunRoute<C>): Promise<CallbackResponse<C>> {
     let callback: C;
     let body: Uint8Array | ArrayBuffer | string | undefined;
     try {
-      const read = readRequest(request, verifier, budget, bodyTimeoutMs, async (error, contentLength) => {
-        body = await settleEarly(error, request.body as BodySource, contentLength);
-      });
-      body = read instanceof Promise ? await read : read;
-      const input = { headers: request.headers, body };
+      checkMethod(request);
+      // Read once: the checks before the body and the verification after it share them.
+      const headers = new CallbackHeaders(request.headers);
+      if (isRaw(request.body)) body = request.body;
+      else {
+        body = await readChecked(headers, request.body, verifier, budget, bodyTimeoutMs, async (error, length) => {
+          body = await settleEarly(error, request.body as BodySource, length);
+        });
+      }
+      const input = { headers, body };
       callback = verifyNow === undefined ? await verifier.verify(input) : verifyNow(input);
     } catch (error) {
       const response = errorResponse(error);
       await reportRefusal(error, response.status, request.headers, body);
       return response;
     }
-    const claimed = await claim(callback);
+    const claiming = claim(callback);
+    const claimed = isThenable(claiming) ? await claiming : claiming;
     if ("status" in claimed) return claimed;
-    return dispatch(callback, claimed.key, route);
+    const answering = dispatch(callback, claimed.key, route);
+    return isThenable(answering) ? await answering : answering;
   }
 
   function answerError(error: TaskCallbackError): CallbackResponse<C> {
@@ -241,36 +290,28 @@ export function createCallbackProcessor<S extends SchemaOption | undefined = und
   return { process: processRequest, answerError };
 }
 
-/** Method check and bounded body read: the raw body to verify, at once when it is already read. */
-function readRequest(
-  request: CallbackRequest,
-  verifier: Verifier<AnyTaskCallback>,
-  budget: BodyBudget,
-  timeoutMs: number,
-  refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
-): Uint8Array | ArrayBuffer | string | Promise<Uint8Array> {
+/** Anything but POST is refused, when the framework left the method to us. */
+function checkMethod(request: CallbackRequest): void {
   if (request.method !== undefined && request.method.toUpperCase() !== "POST") {
     throw methodNotAllowed(request.method.toUpperCase(), request.headers);
   }
-  if (isRaw(request.body)) return request.body;
-  return readChecked(request, request.body, verifier, budget, timeoutMs, refusedEarly);
 }
 
 /** A streamed body: checked by its headers and admitted by the budget before a byte is read. */
 async function readChecked(
-  request: CallbackRequest,
+  headers: CallbackHeaders,
   source: BodySource | null | undefined,
   verifier: Verifier<AnyTaskCallback>,
   budget: BodyBudget,
   timeoutMs: number,
   refusedEarly: (error: unknown, contentLength: string | undefined) => Promise<void>,
 ): Promise<Uint8Array> {
-  const contentLength = readHeader(request.headers, "content-length");
+  const contentLength = headers.get("content-length");
   // A request that cannot verify, or that the budget has no room for, is refused before a
   // byte of its body is read (and the body let go), not after the whole upload.
   let lease: ReturnType<BodyBudget["admit"]>;
   try {
-    verifier.checkHeaders(request.headers);
+    verifier.checkHeaders(headers);
     lease = budget.admit(contentLength, verifier.maxBodyBytes);
   } catch (error) {
     await refusedEarly(error, contentLength);
@@ -314,24 +355,41 @@ function methodNotAllowed(method: string, headers: CallbackRequest["headers"]): 
   return new TaskCallbackError("METHOD_NOT_ALLOWED", "Beam delivers callbacks with POST.");
 }
 
+/** What running the handler or the route gave: a failure, and the route's status when it answered. */
+interface HandlerOutcome {
+  failure?: { error: unknown };
+  routeStatus?: number;
+}
+
+const succeeded: HandlerOutcome = Object.freeze({});
+
 /**
  * Runs `onCallback`, or the route with the status it answered. A rejection, or a route that
- * answered 500 or more, is a failure: the callback stays unprocessed for Beam's retry.
+ * answered 500 or more, is a failure: the callback stays unprocessed for Beam's retry. A
+ * synchronous `onCallback` gives its outcome at once, without a promise.
  */
-async function runHandler<C extends AnyTaskCallback>(
+function runHandler<C extends AnyTaskCallback>(
   callback: C,
   route: RunRoute<C> | undefined,
   onCallback: ((callback: C) => unknown) | undefined,
-): Promise<{ failure?: { error: unknown }; routeStatus?: number }> {
+): HandlerOutcome | Promise<HandlerOutcome> {
+  if (route !== undefined) return runRoute(callback, route);
   try {
-    if (route === undefined) {
-      const done = onCallback?.(callback);
-      // Only a thenable is awaited: a synchronous handler costs no microtask turn.
-      if (typeof (done as PromiseLike<unknown> | undefined)?.then === "function") await done;
-      return {};
-    }
+    const done = onCallback?.(callback);
+    if (typeof (done as PromiseLike<unknown> | undefined)?.then !== "function") return succeeded;
+    return Promise.resolve(done).then(
+      () => succeeded,
+      (error: unknown) => ({ failure: { error } }),
+    );
+  } catch (error) {
+    return { failure: { error } };
+  }
+}
+
+async function runRoute<C extends AnyTaskCallback>(callback: C, route: RunRoute<C>): Promise<HandlerOutcome> {
+  try {
     const routeStatus = await route(callback);
-    if (typeof routeStatus !== "number") return {};
+    if (typeof routeStatus !== "number") return succeeded;
     if (routeStatus < 500) return { routeStatus };
     const message = `The route answered ${routeStatus}; the callback stays unprocessed for Beam's retry.`;
     return { routeStatus, failure: { error: new Error(message) } };
@@ -363,13 +421,21 @@ function errorResponder<C extends AnyTaskCallback>(report: (error: unknown, call
 function reply<C extends AnyTaskCallback>(status: number, body: string, callback: C | undefined, handled: boolean) {
   const response: CallbackResponse<C> = {
     status,
-    headers: { ...json },
+    headers: { "content-type": contentType },
     body,
     handled,
     routeAnswered: false,
   };
   if (callback !== undefined) response.callback = callback;
   return response;
+}
+
+/**
+ * A promise, from this realm or another (a store or handler running in a VM context gives
+ * promises `instanceof Promise` does not recognise): the synchronous paths skip the `await`.
+ */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === "function";
 }
 
 function isRaw(body: CallbackRequest["body"]): body is Uint8Array | ArrayBuffer | string {

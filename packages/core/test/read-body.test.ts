@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BODY_TIMEOUT_MS, readBody } from "../src/adapter.js";
+import { DEFAULT_BODY_TIMEOUT_MS, nodeRequestBody, readBody } from "../src/adapter.js";
 
 describe("readBody", () => {
   it("joins Web stream and Node stream chunks", async () => {
@@ -35,6 +35,37 @@ describe("readBody", () => {
     });
     await expect(readBody(endless, { maxBodyBytes: 10 * 1024 })).rejects.toMatchObject({ code: "BODY_TOO_LARGE" });
     expect(pulled).toBeLessThan(20);
+  });
+
+  it("reads a Node stream by its events: destroyed when refused, unless an adapter keeps it open to drain", async () => {
+    const chunks = () => Readable.from([Buffer.alloc(8), Buffer.alloc(8), Buffer.alloc(8)]);
+    const whole = chunks();
+    expect(await readBody(nodeRequestBody(whole as never), { maxBodyBytes: 100 })).toHaveLength(24);
+    expect(whole.listenerCount("data") + whole.listenerCount("end")).toBe(0);
+
+    const given = chunks();
+    await expect(readBody(given, { maxBodyBytes: 12 })).rejects.toMatchObject({ code: "BODY_TOO_LARGE" });
+    expect(given.destroyed).toBe(true);
+    // Still arriving (no end yet), as an upload that is refused part way.
+    const kept = new Readable({ read() {} });
+    for (let i = 0; i < 3; i++) kept.push(Buffer.alloc(8));
+    await expect(readBody(nodeRequestBody(kept as never), { maxBodyBytes: 12 })).rejects.toMatchObject({
+      code: "BODY_TOO_LARGE",
+    });
+    expect(kept.destroyed).toBe(false);
+    expect(kept.listenerCount("data")).toBe(0);
+  });
+
+  it("answers INVALID_BODY when a Node stream closes or fails before its end", async () => {
+    const cut = new Readable({ read() {} });
+    cut.push(Buffer.from("ab"));
+    const read = readBody(cut, { maxBodyBytes: 100 });
+    setTimeout(() => cut.destroy(), 5);
+    await expect(read).rejects.toMatchObject({ code: "INVALID_BODY" });
+    const failing = new Readable({ read() {} });
+    const failed = readBody(nodeRequestBody(failing as never), { maxBodyBytes: 100 });
+    setTimeout(() => failing.destroy(new Error("ECONNRESET")), 5);
+    await expect(failed).rejects.toMatchObject({ code: "INVALID_BODY" });
   });
 
   it("refuses an object-mode stream (a body parser's output) as BODY_ALREADY_PARSED", async () => {

@@ -4,6 +4,7 @@ import {
   type CallbackResponse,
   createCallbackProcessor,
   discardUnreadBody,
+  nodeRequestBody,
   type ProcessorOptions,
 } from "@taskhook/core/adapter";
 import type { Request, Response } from "express";
@@ -118,8 +119,8 @@ export function taskCallback<S extends SchemaOption | undefined = undefined>(
       return res.headersSent ? answered(res) : undefined;
     };
 
-    // destroyOnReturn: false keeps the connection up when the body is refused, so the 413 gets through.
-    const body = kept ?? req.iterator({ destroyOnReturn: false });
+    // Kept open when the body is refused, so the 413 gets through; drained after the answer.
+    const body = kept ?? nodeRequestBody(req);
     processor.process({ headers: req.headers, body }, hasRoute ? runRoute : undefined).then((result) => {
       // A route passed on with next() is answered by Express (its error handlers included).
       if (passedOn || res.headersSent || res.writableEnded) return;

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { InferCallback, SchemaOption, TaskCallback } from "@taskhook/core";
-import { createCallbackProcessor, discardUnreadBody, type ProcessorOptions } from "@taskhook/core/adapter";
+import {
+  createCallbackProcessor,
+  discardUnreadBody,
+  nodeRequestBody,
+  type ProcessorOptions,
+} from "@taskhook/core/adapter";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
@@ -53,7 +58,7 @@ async function plugin(app: FastifyInstance, options: TaskCallbackPluginOptions<S
       answer = await handler?.call(this, request as typeof request & { taskCallback: TaskCallback }, reply);
       return reply.statusCode;
     };
-    const body = stream?.iterator({ destroyOnReturn: false }) ?? null;
+    const body = stream === undefined ? null : nodeRequestBody(stream);
     const result = await processor.process(
       { method: request.method, headers: request.headers, body },
       handler && runRoute,

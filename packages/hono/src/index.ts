@@ -41,7 +41,9 @@ export function taskCallback<S extends SchemaOption | undefined = undefined>(
 
   return async (c, next) => {
     if (c.req.method !== "POST") return next();
-    const request = { headers: c.req.raw.headers, body: await rawBody(c) };
+    // The unread request goes to core as it is: no promise to wait for on the usual path.
+    const body = c.req.raw.bodyUsed ? await keptBody(c) : c.req.raw;
+    const request = { headers: c.req.raw.headers, body };
     const result = await processor.process(request, middleware ? runRoute : undefined);
 
     async function runRoute(callback: InferCallback<S>) {
@@ -59,11 +61,10 @@ export function taskCallback<S extends SchemaOption | undefined = undefined>(
 }
 
 /**
- * The unread body stream; or, when an earlier middleware (a validator) already read it, the
- * raw bytes or text Hono kept. Anything else is left locked, and core answers BODY_ALREADY_PARSED.
+ * When an earlier middleware (a validator) already read the body: the raw bytes or text Hono
+ * kept. Anything else is left locked, and core answers BODY_ALREADY_PARSED.
  */
-async function rawBody(c: Context) {
-  if (!c.req.raw.bodyUsed) return c.req.raw;
+async function keptBody(c: Context) {
   const { arrayBuffer, text } = c.req.bodyCache;
   if (arrayBuffer !== undefined) return new Uint8Array(await arrayBuffer);
   return text !== undefined ? await text : c.req.raw.body;
