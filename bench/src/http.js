@@ -49,17 +49,21 @@ function stopServer(server) {
 let sent = 0;
 
 /**
- * One autocannon run. A fresh signature each run keeps the timestamp inside tolerance, and
- * every request has its own X-Task-ID (not covered by Beam's signature), so each is a new
- * callback to the idempotency store rather than a duplicate answered early.
+ * One autocannon run of `amount` requests. A fresh signature each run keeps the timestamp
+ * inside tolerance, and every request has its own X-Task-ID (not covered by Beam's signature),
+ * so each is a new callback to the idempotency store rather than a duplicate answered early.
  */
-async function load(port, seconds, connections) {
+async function load(port, amount, connections) {
   const body = makeBody(1 * KiB);
   const headers = { ...beamHeaders(body, Math.floor(Date.now() / 1000)) };
+  // Timed here: autocannon's own `duration` is whole seconds. It notices that `amount` was
+  // reached only when it samples, so it samples every 10 ms instead of every second.
+  const started = performance.now();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/beam`,
     connections,
-    duration: seconds,
+    amount,
+    sampleInt: 10,
     requests: [
       {
         method: "POST",
@@ -74,13 +78,14 @@ async function load(port, seconds, connections) {
   });
   const ok = result["2xx"];
   const failed = result.non2xx + result.errors + result.timeouts;
-  return { rps: ok / (result.duration ?? seconds), failed, answered: ok + result.non2xx };
+  const seconds = (performance.now() - started) / 1000;
+  return { rps: ok / seconds, failed, answered: ok + result.non2xx };
 }
 
 /** One load segment on `server`: its req/s and the server's CPU microseconds per answered request. */
-async function segment(server, seconds, connections) {
+async function segment(server, amount, connections) {
   const before = await serverCpu(server);
-  const r = await load(server.port, seconds, connections);
+  const r = await load(server.port, amount, connections);
   const after = await serverCpu(server);
   const per = (us) => (r.answered > 0 ? us / r.answered : Number.NaN);
   const user = per(after.user - before.user);
@@ -92,8 +97,20 @@ async function segment(server, seconds, connections) {
  * the server process's CPU time per request. Both servers run at once in their own processes
  * (autocannon runs here); segments alternate A B B A ..., the ratio is the median of the
  * per-pair ratios and the added CPU the median of the per-pair differences.
+ *
+ * Segments are counted in requests, not seconds: every request is a new callback, and the
+ * default memory store keeps each for its TTL (200,000 at most, then 503 STORE_UNAVAILABLE),
+ * which timed segments at 20,000 req/s filled within one pair. Warm-up plus segments stay
+ * under that cap.
  */
-export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSeconds = 0.5, connections = 50 } = {}) {
+export async function runHttp({
+  segments = 4,
+  segmentRequests = 40_000,
+  warmupRequests = 5_000,
+  connections = 50,
+} = {}) {
+  if (warmupRequests + segments * segmentRequests > 190_000)
+    throw new Error("runHttp: warm-up plus segments must stay under the default memory store's 200,000 records");
   const results = [];
   for (const entry of availableEntries()) {
     const bare = await startServer(entry, "bare");
@@ -103,12 +120,12 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
       const cpu = { bare: [], adapter: [] };
       const user = { bare: [], adapter: [] };
       const failed = { bare: 0, adapter: 0 };
-      await load(bare.port, warmupSeconds, connections);
-      await load(adapter.port, warmupSeconds, connections);
+      await load(bare.port, warmupRequests, connections);
+      await load(adapter.port, warmupRequests, connections);
       for (let i = 0; i < segments; i++) {
         const order = i % 2 === 0 ? ["bare", "adapter"] : ["adapter", "bare"];
         for (const which of order) {
-          const r = await segment(which === "bare" ? bare : adapter, segmentSeconds, connections);
+          const r = await segment(which === "bare" ? bare : adapter, segmentRequests, connections);
           samples[which].push(r.rps);
           cpu[which].push(r.cpuPerRequest);
           user[which].push(r.userPerRequest);
@@ -140,7 +157,7 @@ export async function runHttp({ segments = 4, segmentSeconds = 2.5, warmupSecond
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const quick = process.env.BENCH_QUICK === "1" ? { segments: 2, segmentSeconds: 1 } : {};
+  const quick = process.env.BENCH_QUICK === "1" ? { segments: 2, segmentRequests: 10_000 } : {};
   for (const r of await runHttp(quick)) {
     const { samples, cpu, ...summary } = r;
     console.log(JSON.stringify(summary));

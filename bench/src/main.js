@@ -39,7 +39,7 @@ const micro = await inChild("./micro.js", childEnv);
 progress("memory: 64 MiB body, one process per variant");
 const memory = await runMemory();
 progress(`http: ${availableEntries().length} pair(s), 50 connections, 10 s per route`);
-const http = await runHttp(quick ? { segments: 2, segmentSeconds: 1 } : {});
+const http = await runHttp(quick ? { segments: 2, segmentRequests: 10_000 } : {});
 progress("timing: forged signatures, first vs last hex digit");
 const timing = await inChild("./timing.js", childEnv);
 progress("refusals: accepted, refused, refused + diagnosis, at 3 sizes");
