@@ -8,7 +8,7 @@ import {
 } from "@taskhook/core";
 import { type ProcessorOptions, toPythonJson } from "@taskhook/core/adapter";
 import { expect, onTestFinished } from "vitest";
-import { type RunningServer, type SendRequest, type SendResponse, send } from "./http.js";
+import { type RunningServer, type SendRequest, type SendResponse, send, type UploadResult } from "./http.js";
 import { loadVectors, type VectorFile } from "./vector-file.js";
 
 /** What the route behind a middleware answers by itself: its status and JSON body. */
@@ -226,4 +226,25 @@ export function expectError(response: SendResponse, code: TaskCallbackErrorCode)
 /** Copies `headers` without `name` (matched case-insensitively). */
 export function withoutHeader(headers: Record<string, string>, name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase()));
+}
+
+/**
+ * The large-upload cases under the target's named differences (`readsUploadsAhead`,
+ * `resetsLargeUploads`): how their names end, and their check of the answer.
+ */
+export function largeUploads(target: ConformanceTarget) {
+  const { readsUploadsAhead: readsAhead, resetsLargeUploads: resets } = target;
+  return {
+    when:
+      (readsAhead === undefined
+        ? "before it is read"
+        : `unread (how much is sent first is not checked: ${readsAhead})`) +
+      (resets === undefined ? "" : `, or reset unanswered (${resets})`),
+    /** `code`, unless the runtime may reset instead; and most of the upload never sent, unless it reads ahead. */
+    expectRefused(result: UploadResult, code: TaskCallbackErrorCode, totalBytes: number): void {
+      if (!(result.resetBeforeAnswer && resets !== undefined)) expectError(result, code);
+      // A server that reads (or buffers) the body before answering lets the client send all of it.
+      if (readsAhead === undefined) expect(result.bytesSentBeforeAnswer).toBeLessThan(totalBytes / 2);
+    },
+  };
 }
